@@ -1,0 +1,15 @@
+import { ShutdownManager, createLogger, runMain } from '@ork/shared';
+import { startKeyWorkers } from '@ork/worker';
+import { startApi } from './start-api.js';
+
+/** `npm start`: the API and the key workers in one process, the single-node default. */
+await runMain('ork', async (config) => {
+  const logger = createLogger('ork', config.logLevel);
+  const shutdown = new ShutdownManager(logger, config.shutdownTimeoutMs);
+  const workers = await startKeyWorkers(config, logger);
+  const api = await startApi(config, logger);
+  // Stop taking requests first, then let the workers finish what they hold.
+  shutdown.add('http server', () => api.close());
+  shutdown.add('key workers', () => workers.close());
+  shutdown.listen();
+});

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import {
+  GatewayTimeoutError,
+  HttpError,
+  JOB_RETENTION,
+  JobName,
+  RateLimitedError,
+  ServiceUnavailableError,
+  cancelRequest,
+  releaseReservation,
+  routeRequest,
+  type KeyLimits,
+  type ReplyMessage,
+  type ReplyReader,
+  type UpstreamJobData,
+} from '@ork/shared';
+import type { Logger } from 'pino';
+import type { CompletionRequest } from '../completions/validate-request.js';
+import type { KeyQueues } from './key-queues.js';
+
+export interface GatewayOptions {
+  redis: Redis;
+  queues: KeyQueues;
+  replies: ReplyReader;
+  /** This API process's reply stream id. */
+  instanceId: string;
+  limits: KeyLimits;
+  queueTimeoutMs: number;
+  logger: Logger;
+}
+
+/** Raised when the client went away; nothing is sent back. */
+export class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+}
+
+/**
+ * Routes one request to a key, queues it, and waits for the worker's reply on this
+ * process's reply stream. Cancels the job if the client leaves or the deadline passes.
+ */
+export class Gateway {
+  constructor(private readonly o: GatewayOptions) {}
+
+  async submit(request: CompletionRequest, clientSignal: AbortSignal): Promise<ReplyMessage> {
+    const { o } = this;
+    const requestId = randomUUID();
+    const decision = await this.redisCall(() =>
+      routeRequest(o.redis, {
+        requestId,
+        bases: o.queues.bases(),
+        limits: o.limits,
+        queueTimeoutMs: o.queueTimeoutMs,
+      }),
+    );
+    if (decision.kind === 'exhausted') {
+      throw new RateLimitedError(
+        `All ${o.queues.keys.length} OpenRouter keys have used their requests for today ` +
+          `(KEY_REQUESTS_PER_DAY=${o.limits.perDay}); the limits reset at 00:00 UTC.`,
+        decision.resetInMs,
+        { code: 'daily_limit_reached' },
+      );
+    }
+    if (decision.kind === 'too-long') {
+      throw new RateLimitedError(
+        `Every key is busy: the estimated wait of ${Math.ceil(decision.estimatedWaitMs / 1000)} s exceeds ` +
+          `QUEUE_TIMEOUT_MS (${Math.ceil(o.queueTimeoutMs / 1000)} s). Retry later.`,
+        decision.estimatedWaitMs - o.queueTimeoutMs,
+        { code: 'queue_full' },
+      );
+    }
+    const key = o.queues.keys[decision.index];
+    if (!key) throw new Error('router returned an unknown key');
+    const queue = o.queues.get(key.id);
+    const base = o.queues.redisKeys.keyBase(key.id);
+
+    let unlisten: () => void = () => undefined;
+    const answer = new Promise<ReplyMessage>((resolve) => {
+      unlisten = o.replies.listen(requestId, resolve);
+    });
+    const data: UpstreamJobData = {
+      requestId,
+      replyTo: o.instanceId,
+      endpoint: request.endpoint,
+      body: request.body,
+      headers: request.headers,
+      deadline: Date.now() + o.queueTimeoutMs,
+      stream: request.stream,
+    };
+    try {
+      await this.redisCall(() => queue.add(JobName.Upstream, data, { jobId: requestId, ...JOB_RETENTION }));
+    } catch (err) {
+      unlisten();
+      await releaseReservation(o.redis, base, requestId).catch(() => undefined);
+      throw err;
+    }
+
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      return await Promise.race([
+        answer,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new GatewayTimeoutError(this.timeoutMessage())), o.queueTimeoutMs);
+        }),
+        new Promise<never>((_, reject) => {
+          onAbort = () => reject(new ClientGoneError('client disconnected'));
+          if (clientSignal.aborted) onAbort();
+          else clientSignal.addEventListener('abort', onAbort, { once: true });
+        }),
+      ]);
+    } catch (err) {
+      await this.cancel(requestId, key.id, base);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) clientSignal.removeEventListener('abort', onAbort);
+      unlisten();
+    }
+  }
+
+  private timeoutMessage(): string {
+    return `No answer within QUEUE_TIMEOUT_MS (${Math.ceil(this.o.queueTimeoutMs / 1000)} s); the request was cancelled.`;
+  }
+
+  /** Removes a still-waiting job (no quota spent) or tells the worker running it to abort. */
+  private async cancel(requestId: string, keyId: string, base: string): Promise<void> {
+    const { o } = this;
+    try {
+      await cancelRequest(o.redis, o.queues.redisKeys, requestId);
+      const removed = await o.queues.get(keyId).remove(requestId);
+      if (removed === 1) await releaseReservation(o.redis, base, requestId);
+    } catch (err) {
+      o.logger.warn({ err, requestId }, 'could not cancel a request');
+    }
+  }
+
+  /** Redis failures on the request path become a 503 at once. */
+  private async redisCall<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
+      throw new ServiceUnavailableError('Redis is unreachable; the gateway cannot queue requests right now.', {
+        cause: err,
+      });
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import {
+  BadRequestError,
+  HttpError,
+  NotFoundError,
+  PayloadTooLargeError,
+  toErrorResponse,
+} from '@ork/shared';
+import type { Logger } from 'pino';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+/** Body-parser failures are the client's fault: give them their 4xx. */
+function fromBodyParser(err: unknown): HttpError | undefined {
+  const { type, limit } = (err ?? {}) as BodyParserError;
+  switch (type) {
+    case 'entity.too.large':
+      return new PayloadTooLargeError(`The request body is larger than the limit of ${limit ?? 'MAX_BODY_BYTES'} bytes.`);
+    case 'entity.parse.failed':
+      return new BadRequestError('The request body is not valid JSON.');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new HttpError(415, 'invalid_request_error', 'Unsupported body encoding; send UTF-8 JSON.', {
+        code: 'unsupported_media_type',
+      });
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+    case 'stream.not.readable':
+    case 'parameters.too.many':
+      return new BadRequestError('The request body could not be read.');
+    default:
+      return undefined;
+  }
+}
+
+export function notFound(): RequestHandler {
+  return (req, _res, next) => {
+    next(new NotFoundError(`Unknown route: ${req.method} ${req.path}`));
+  };
+}
+
+/** The one place that turns errors into OpenAI-shaped responses. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const mapped = err instanceof HttpError ? err : (fromBodyParser(err) ?? err);
+    const { status, headers, body } = toErrorResponse(mapped);
+    if (status >= 500 && status !== 503 && status !== 504) {
+      (req.log ?? logger).error({ err }, 'request failed');
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(status).set(headers).json(body);
+  };
+}

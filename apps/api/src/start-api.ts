@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import {
+  RedisKeys,
+  ReplyReader,
+  connectRedis,
+  createApiRedis,
+  createWorkerRedis,
+  toUpstreamKeys,
+  type AppConfig,
+} from '@ork/shared';
+import type { Logger } from 'pino';
+import { createApp } from './app.js';
+import { Gateway } from './gateway/gateway.js';
+import { KeyQueues } from './gateway/key-queues.js';
+import { KeyStatusReader } from './status/key-status-reader.js';
+
+export interface RunningApi {
+  server: Server;
+  url: string;
+  /** Stops accepting, waits for open requests up to the caller's deadline, closes Redis. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Builds and starts the API: fail-fast Redis, key queues, the reply reader, the HTTP server. */
+export async function startApi(config: AppConfig, logger: Logger): Promise<RunningApi> {
+  const redis = createApiRedis(config.redisUrl);
+  const blocking = createWorkerRedis(config.redisUrl, 'ork-api-replies');
+  await connectRedis(redis, config.redisUrl);
+  await connectRedis(blocking, config.redisUrl);
+  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+  blocking.on('error', () => undefined);
+
+  const redisKeys = new RedisKeys(config.redisPrefix);
+  const queues = new KeyQueues(toUpstreamKeys(config.upstreamKeys), redis, redisKeys);
+  const instanceId = randomUUID();
+  const replies = new ReplyReader(blocking, redis, redisKeys.replies(instanceId), logger);
+  replies.start();
+  const gateway = new Gateway({
+    redis,
+    queues,
+    replies,
+    instanceId,
+    limits: config.limits,
+    queueTimeoutMs: config.queueTimeoutMs,
+    logger,
+  });
+  const statuses = new KeyStatusReader(redis, queues, config.limits);
+  const app = createApp({ config, redis, gateway, statuses, logger });
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  server.keepAliveTimeout = 65_000;
+  // Requests may wait QUEUE_TIMEOUT_MS in a queue; Node's default 5-minute cut-off must not beat it.
+  server.requestTimeout = config.queueTimeoutMs + 30_000;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  logger.info({ url, keys: queues.keys.length, adminAuth: config.adminAuth.enabled }, 'api listening');
+  if (!config.adminAuth.enabled) logger.info('admin surface answers loopback callers only (AUTH_ENABLED=false)');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await replies.close();
+      await queues.close();
+      redis.disconnect();
+    })());
+  return { server, url, close };
+}

@@ -1,0 +1,43 @@
+import type { Redis } from 'ioredis';
+import { readKeyLimitStatus, type KeyLimitStatus, type KeyLimits } from '@ork/shared';
+import type { KeyQueues } from '../gateway/key-queues.js';
+
+export interface KeyStatus extends KeyLimitStatus {
+  id: string;
+  key: string;
+  queue: { name: string; waiting: number; active: number; delayed: number; completed: number; failed: number };
+}
+
+/** Reads every key's limits and queue counts; never exposes more of a key than its mask. */
+export class KeyStatusReader {
+  constructor(
+    private readonly redis: Redis,
+    private readonly queues: KeyQueues,
+    private readonly limits: KeyLimits,
+  ) {}
+
+  async readAll(): Promise<KeyStatus[]> {
+    return Promise.all(
+      this.queues.keys.map(async (key) => {
+        const queue = this.queues.get(key.id);
+        const [limit, counts] = await Promise.all([
+          readKeyLimitStatus(this.redis, this.queues.redisKeys.keyBase(key.id), this.limits),
+          queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed'),
+        ]);
+        return {
+          id: key.id,
+          key: key.masked,
+          ...limit,
+          queue: {
+            name: queue.name,
+            waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+            active: counts.active ?? 0,
+            delayed: counts.delayed ?? 0,
+            completed: counts.completed ?? 0,
+            failed: counts.failed ?? 0,
+          },
+        };
+      }),
+    );
+  }
+}

@@ -1,0 +1,96 @@
+import type { Fault, SimulatorConfigPatch, SimulatorOptions } from './types.js';
+
+export const KEY_PREFIX = 'sk-or-v1-';
+
+/** Options in the shape the hot path wants: sets and maps instead of arrays and records. */
+export interface SimConfig {
+  latencyMs: number;
+  chunkDelayMs: number;
+  validKeys: Set<string> | undefined;
+  noCreditKeys: Set<string>;
+  accounts: Map<string, string>;
+  perMinute: number;
+  perDay: number;
+}
+
+export function defaultConfig(): SimConfig {
+  return {
+    latencyMs: 0,
+    chunkDelayMs: 0,
+    validKeys: undefined,
+    noCreditKeys: new Set(),
+    accounts: new Map(),
+    perMinute: Infinity,
+    perDay: Infinity,
+  };
+}
+
+/** null / undefined-from-JSON / non-positive all mean "off". */
+function limit(v: number | null | undefined): number {
+  return typeof v === 'number' && v > 0 ? v : Infinity;
+}
+
+/** `in` checks let an explicit `null` (JSON for "unset") clear a setting. */
+export function applyPatch(cfg: SimConfig, patch: SimulatorConfigPatch): void {
+  if ('latencyMs' in patch) cfg.latencyMs = patch.latencyMs ?? 0;
+  if ('chunkDelayMs' in patch) cfg.chunkDelayMs = patch.chunkDelayMs ?? 0;
+  if ('validKeys' in patch) cfg.validKeys = patch.validKeys ? new Set(patch.validKeys) : undefined;
+  if ('noCreditKeys' in patch) cfg.noCreditKeys = new Set(patch.noCreditKeys ?? []);
+  if ('accounts' in patch) cfg.accounts = new Map(Object.entries(patch.accounts ?? {}));
+  if ('perMinute' in patch) cfg.perMinute = limit(patch.perMinute);
+  if ('perDay' in patch) cfg.perDay = limit(patch.perDay);
+}
+
+export function isValidKey(cfg: SimConfig, key: string): boolean {
+  return cfg.validKeys === undefined ? key.startsWith(KEY_PREFIX) : cfg.validKeys.has(key);
+}
+
+export function accountOf(cfg: SimConfig, key: string): string {
+  return cfg.accounts.get(key) ?? key;
+}
+
+export class PatchError extends Error {}
+
+function num(v: unknown, name: string): number | null {
+  if (v === null || (typeof v === 'number' && !Number.isNaN(v))) return v;
+  throw new PatchError(`${name} must be a number or null`);
+}
+
+function strings(v: unknown, name: string): string[] | null {
+  if (v === null || (Array.isArray(v) && v.every((s) => typeof s === 'string'))) return v as string[] | null;
+  throw new PatchError(`${name} must be an array of strings or null`);
+}
+
+function fault(v: unknown): Fault {
+  if (v === null || typeof v !== 'object') throw new PatchError('each fault must be an object');
+  const f = v as Record<string, unknown>;
+  if (typeof f.status !== 'number') throw new PatchError('fault.status must be a number');
+  const out: Fault = { status: f.status };
+  if (typeof f.key === 'string') out.key = f.key;
+  if ('body' in f) out.body = f.body;
+  if (f.headers !== null && typeof f.headers === 'object') out.headers = f.headers as Record<string, string>;
+  // JSON cannot say Infinity, so -1 / null stand for "forever" over HTTP.
+  if (typeof f.times === 'number') out.times = f.times < 0 ? Infinity : f.times;
+  else if (f.times === null) out.times = Infinity;
+  if (typeof f.delayMs === 'number') out.delayMs = f.delayMs;
+  return out;
+}
+
+/** Validates a JSON patch received on POST /__sim/configure. */
+export function parsePatch(v: unknown): SimulatorConfigPatch {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new PatchError('patch must be a JSON object');
+  const p = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of ['latencyMs', 'chunkDelayMs', 'perMinute', 'perDay'] as const) if (k in p) out[k] = num(p[k], k);
+  for (const k of ['validKeys', 'noCreditKeys'] as const) if (k in p) out[k] = strings(p[k], k);
+  if ('accounts' in p) {
+    const a = p.accounts;
+    if (a !== null && (typeof a !== 'object' || Array.isArray(a))) throw new PatchError('accounts must be an object');
+    out.accounts = a;
+  }
+  if ('faults' in p) {
+    if (!Array.isArray(p.faults)) throw new PatchError('faults must be an array');
+    out.faults = p.faults.map(fault);
+  }
+  return out as SimulatorConfigPatch;
+}

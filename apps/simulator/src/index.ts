@@ -1,0 +1,7 @@
+export { startSimulator } from './simulator.js';
+export { findViolations, spacingStats, maskKey } from './limit-check.js';
+export { connectSimulator, spawnSimulator, SIMULATOR_MAIN } from './remote.js';
+export { MODEL_IDS } from './catalog.js';
+export type { Fault, RecordedHeaders, SimRecord, Simulator, SimulatorConfigPatch, SimulatorOptions } from './types.js';
+export type { CheckedRecord, CheckOptions, LimitSpec, SpacingStat, Violation } from './limit-check.js';
+export type { RemoteSimulator, SpawnedSimulator } from './remote.js';

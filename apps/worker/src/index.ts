@@ -1,0 +1,1 @@
+export { startKeyWorkers, type KeyWorkers } from './key-workers.js';

@@ -1,0 +1,92 @@
+import { QueueKeys, Worker, RateLimitError, type Job } from 'bullmq';
+import {
+  CancelListener,
+  JobName,
+  RedisKeys,
+  ReplyWriter,
+  connectRedis,
+  createWorkerRedis,
+  keyQueueName,
+  JOB_RETENTION,
+  toUpstreamKeys,
+  upstreamJobSchema,
+  type AppConfig,
+  type UpstreamJobData,
+  type UpstreamJobResult,
+} from '@ork/shared';
+import type { Logger } from 'pino';
+import { runUpstreamJob } from './run-upstream-job.js';
+import { UpstreamClient } from './upstream/upstream-client.js';
+
+import type { KeyWorkerContext } from './worker-context.js';
+
+export interface KeyWorkers {
+  workers: Worker<UpstreamJobData, UpstreamJobResult>[];
+  /** Stops fetching, lets active jobs finish (up to the caller's deadline), closes connections. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Starts one BullMQ Worker per upstream key, all in this process, sharing one command connection. */
+export async function startKeyWorkers(config: AppConfig, logger: Logger): Promise<KeyWorkers> {
+  const redis = createWorkerRedis(config.redisUrl, 'ork-worker');
+  const subscriber = createWorkerRedis(config.redisUrl, 'ork-worker-cancel');
+  await connectRedis(redis, config.redisUrl);
+  await connectRedis(subscriber, config.redisUrl);
+  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+  subscriber.on('error', () => undefined);
+
+  const redisKeys = new RedisKeys(config.redisPrefix);
+  const upstream = new UpstreamClient(config.upstreamBaseUrl);
+  const replies = new ReplyWriter(redis, redisKeys);
+  const cancels = new CancelListener(subscriber, redisKeys);
+  await cancels.start();
+  const interval = config.limits.minIntervalMs;
+
+  const queueKeys = new QueueKeys(config.redisPrefix);
+
+  const workers = toUpstreamKeys(config.upstreamKeys).map((key) => {
+    const log = logger.child({ keyId: key.id });
+    const queueName = keyQueueName(key.id);
+    const ctx: KeyWorkerContext = {
+      redis,
+      redisKeys,
+      limits: config.limits,
+      key,
+      slot: { base: redisKeys.keyBase(key.id), limiterKey: queueKeys.toKey(queueName, 'limiter') },
+      upstream,
+      replies,
+      cancels,
+      logger: log,
+    };
+    const handle = async (job: Job<UpstreamJobData, UpstreamJobResult>): Promise<UpstreamJobResult> => {
+      if (job.name !== (JobName.Upstream as string)) throw new Error(`unknown job name ${job.name}`);
+      const data = upstreamJobSchema.parse(job.data);
+      const run = await runUpstreamJob(ctx, data, log.child({ requestId: data.requestId }));
+      if (run === 'requeue') throw new RateLimitError();
+      return run;
+    };
+    const worker = new Worker<UpstreamJobData, UpstreamJobResult>(queueName, handle, {
+      connection: redis,
+      prefix: config.redisPrefix,
+      concurrency: config.keyConcurrency,
+      // One fetch per interval; acquire.lua moves this window to the key's real next slot.
+      limiter: { max: interval > 0 ? 1 : 1_000_000_000, duration: Math.max(interval, 1_000) },
+      autorun: false,
+      ...JOB_RETENTION,
+    });
+    worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
+    return worker;
+  });
+  for (const w of workers) void w.run();
+  logger.info({ keys: workers.length, concurrency: config.keyConcurrency }, 'key workers started');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await Promise.all(workers.map((w) => w.close()));
+      await cancels.close();
+      await upstream.close();
+      redis.disconnect();
+    })());
+  return { workers, close };
+}

@@ -1,0 +1,107 @@
+import { Agent, type Dispatcher } from 'undici';
+import type { UpstreamEndpoint } from '@ork/shared';
+
+export interface UpstreamRequest {
+  endpoint: UpstreamEndpoint;
+  /** The upstream key; used for the Authorization header and nowhere else. */
+  secret: string;
+  body: unknown;
+  headers: Record<string, string>;
+  signal: AbortSignal;
+  /** Called once the request has fully left this process (or failed before it could). */
+  onSent: () => void;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** The legacy handler hook undici still calls but no longer types. */
+interface SentAwareHandler extends Dispatcher.DispatchHandler {
+  onRequestSent(): void;
+}
+
+/** OpenRouter over a keep-alive pool; the only place an upstream key is put on the wire. */
+export class UpstreamClient {
+  private readonly agent: Agent;
+  private readonly origin: string;
+  private readonly basePath: string;
+
+  constructor(baseUrl: string) {
+    const url = new URL(baseUrl);
+    this.origin = url.origin;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, headersTimeout: 0, bodyTimeout: 0 });
+  }
+
+  send(req: UpstreamRequest): Promise<UpstreamResponse> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let status = 0;
+      let contentType = 'application/json';
+      let sent = false;
+      const markSent = (): void => {
+        if (!sent) {
+          sent = true;
+          req.onSent();
+        }
+      };
+      const onAbort = (): void => abortRequest?.(req.signal.reason as Error);
+      let abortRequest: ((err?: Error) => void) | undefined;
+      const done = (): void => req.signal.removeEventListener('abort', onAbort);
+
+      const handler: SentAwareHandler = {
+        onConnect: (abort) => {
+          abortRequest = abort;
+          if (req.signal.aborted) abort(req.signal.reason as Error);
+        },
+        onRequestSent: markSent,
+        onHeaders: (statusCode, rawHeaders) => {
+          markSent();
+          status = statusCode;
+          for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+            if (rawHeaders[i]?.toString('latin1').toLowerCase() === 'content-type') {
+              contentType = rawHeaders[i + 1]?.toString('latin1') ?? contentType;
+            }
+          }
+          return true;
+        },
+        onData: (chunk) => {
+          chunks.push(chunk);
+          return true;
+        },
+        onComplete: () => {
+          done();
+          resolve({ status, contentType, body: Buffer.concat(chunks).toString('utf8') });
+        },
+        onError: (err) => {
+          markSent();
+          done();
+          reject(err);
+        },
+      };
+      req.signal.addEventListener('abort', onAbort, { once: true });
+      this.agent.dispatch(
+        {
+          origin: this.origin,
+          path: `${this.basePath}/${req.endpoint}`,
+          method: 'POST',
+          headers: {
+            ...req.headers,
+            authorization: `Bearer ${req.secret}`,
+            'content-type': 'application/json',
+            accept: 'application/json',
+          },
+          body: JSON.stringify(req.body),
+        },
+        handler,
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

@@ -1,0 +1,36 @@
+import { acquireSlot, releaseReservation, sleep } from '@ork/shared';
+import type { KeyWorkerContext } from './worker-context.js';
+
+export type SlotOutcome =
+  | { kind: 'granted' }
+  | { kind: 'requeue' }
+  | { kind: 'cancelled' }
+  | { kind: 'exhausted'; resetInMs: number };
+
+/**
+ * Waits, inside this worker, for the key's next slot when it is imminent; hands the job back
+ * to its queue when the slot is further away, so it stays removable and reroutable there.
+ */
+export async function waitForSlot(ctx: KeyWorkerContext, requestId: string, signal: AbortSignal): Promise<SlotOutcome> {
+  const cancelKey = ctx.redisKeys.cancel(requestId);
+  for (;;) {
+    const decision = await acquireSlot(ctx.redis, ctx.slot, cancelKey, requestId, ctx.limits);
+    switch (decision.kind) {
+      case 'granted':
+        return { kind: 'granted' };
+      case 'cancelled':
+        return { kind: 'cancelled' };
+      case 'exhausted':
+        return { kind: 'exhausted', resetInMs: decision.resetInMs };
+      case 'wait-in-queue':
+        return { kind: 'requeue' };
+      case 'wait-here':
+        try {
+          await sleep(decision.ms, signal);
+        } catch {
+          await releaseReservation(ctx.redis, ctx.slot.base, requestId);
+          return { kind: 'cancelled' };
+        }
+    }
+  }
+}

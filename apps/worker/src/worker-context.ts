@@ -1,0 +1,17 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { CancelListener, KeyLimits, RedisKeys, ReplyWriter, SlotTarget, UpstreamKey } from '@ork/shared';
+import type { UpstreamClient } from './upstream/upstream-client.js';
+
+/** Everything the job handler of one key needs; built once per key at start-up. */
+export interface KeyWorkerContext {
+  redis: Redis;
+  redisKeys: RedisKeys;
+  limits: KeyLimits;
+  key: UpstreamKey;
+  slot: SlotTarget;
+  upstream: UpstreamClient;
+  replies: ReplyWriter;
+  cancels: CancelListener;
+  logger: Logger;
+}

@@ -1,0 +1,75 @@
+-- Atomically decides whether one request may start on one key now, and if so records the start.
+-- KEYS[1] BullMQ limiter key of the key's queue, KEYS[2] cancel key of the request
+-- ARGV: base, requestId, interval, perMinute, perDay, leadMs, horizonMs, sendLockMs
+-- Returns {code, ms}: 1 granted (ms = starts today), 2 wait here ms, 3 wait in queue ms,
+--                     4 cancelled, 5 exhausted for today (ms until the day resets)
+local base = ARGV[1]
+local request_id = ARGV[2]
+local interval = tonumber(ARGV[3])
+local per_minute = tonumber(ARGV[4])
+local per_day = tonumber(ARGV[5])
+local lead = tonumber(ARGV[6])
+local horizon = tonumber(ARGV[7])
+local send_lock = tonumber(ARGV[8])
+local limiter_key = KEYS[1]
+local state_key = base .. ':state'
+local now = now_ms()
+
+-- Hold the queue's other jobs back until `at` minus the lead, so that BullMQ hands out
+-- the next job just before its slot rather than letting every worker poll.
+local function block_queue_until(at)
+  local ms = at - lead - now
+  if ms > 0 then
+    redis.call('SET', limiter_key, '9007199254740991', 'PX', ms)
+  else
+    redis.call('DEL', limiter_key)
+  end
+end
+
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('ZREM', base .. ':pending', request_id)
+  block_queue_until(next_start(base, now, interval, per_minute))
+  return {4, 0}
+end
+
+local limit = day_limit(state_key, per_day)
+if limit > 0 and started_today(base, now) >= limit then
+  local reset = (day_number(now) + 1) * DAY_MS
+  redis.call('ZREM', base .. ':pending', request_id)
+  block_queue_until(reset)
+  return {5, reset - now}
+end
+
+local sending = tonumber(redis.call('HGET', state_key, 'sendingUntil'))
+local t = next_start(base, now, interval, per_minute)
+if sending and sending > now and t <= now then
+  -- The previous request has not left the worker yet; its commit moves `last` forward.
+  return {2, 2}
+end
+if t > now then
+  local wait = t - now
+  if wait > horizon then
+    block_queue_until(t)
+    return {3, wait}
+  end
+  block_queue_until(t + interval)
+  return {2, wait}
+end
+
+-- Granted: record the start everywhere it counts.
+redis.call('HSET', state_key, 'last', now)
+if interval > 0 then redis.call('HSET', state_key, 'sendingUntil', now + send_lock) end
+if per_minute > 0 then redis.call('ZADD', base .. ':minute', now, request_id) end
+redis.call('ZREM', base .. ':pending', request_id)
+local today = base .. ':day:' .. day_number(now)
+local started = redis.call('HINCRBY', today, 'started', 1)
+redis.call('PEXPIRE', today, 8 * DAY_MS)
+-- A start in the last second of a UTC day may arrive upstream after midnight: count it in both days.
+local next_midnight = (day_number(now) + 1) * DAY_MS
+if next_midnight - now < 1000 then
+  local tomorrow = base .. ':day:' .. (day_number(now) + 1)
+  redis.call('HINCRBY', tomorrow, 'started', 1)
+  redis.call('PEXPIRE', tomorrow, 9 * DAY_MS)
+end
+block_queue_until(next_start(base, now, interval, per_minute))
+return {1, started}

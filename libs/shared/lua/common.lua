@@ -1,0 +1,47 @@
+-- Shared helpers, prepended to every script by limit-scripts.ts.
+local DAY_MS = 86400000
+-- Starts are checked against a window slightly longer than 60 s so that a request
+-- recorded here and arriving upstream a little later still falls in the same window.
+local MINUTE_WINDOW_MS = 61000
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function day_number(ms)
+  return math.floor(ms / DAY_MS)
+end
+
+-- The day limit in force: the configured one, lowered by what upstream told us (learned).
+local function day_limit(state_key, configured)
+  local learned = tonumber(redis.call('HGET', state_key, 'dayLimit'))
+  if learned and (configured == 0 or learned < configured) then return learned end
+  return configured
+end
+
+local function started_today(base, now)
+  return tonumber(redis.call('HGET', base .. ':day:' .. day_number(now), 'started')) or 0
+end
+
+-- Earliest time a new request may start on this key, given spacing and the sliding minute.
+local function next_start(base, now, interval, per_minute)
+  local state_key = base .. ':state'
+  local t = now
+  local last = tonumber(redis.call('HGET', state_key, 'last'))
+  if last and interval > 0 and last + interval > t then t = last + interval end
+  local cooldown = tonumber(redis.call('HGET', state_key, 'cooldownUntil'))
+  if cooldown and cooldown > t then t = cooldown end
+  if per_minute > 0 then
+    local minute_key = base .. ':minute'
+    redis.call('ZREMRANGEBYSCORE', minute_key, '-inf', now - MINUTE_WINDOW_MS)
+    local count = redis.call('ZCARD', minute_key)
+    if count >= per_minute then
+      -- The (count - per_minute + 1)-th oldest start must leave the window first.
+      local oldest = redis.call('ZRANGE', minute_key, count - per_minute, count - per_minute, 'WITHSCORES')
+      local free_at = tonumber(oldest[2]) + MINUTE_WINDOW_MS
+      if free_at > t then t = free_at end
+    end
+  end
+  return t
+end

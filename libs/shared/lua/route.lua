@@ -1,0 +1,49 @@
+-- Picks the key whose next free slot comes first for one new request and reserves a place on it,
+-- atomically, so several API processes never promise the same quota twice.
+-- ARGV: requestId, pendingTtlMs, queueTimeoutMs, interval, perMinute, perDay, base1, base2, ...
+-- Returns {index, ms}: index >= 1 chosen key (ms = estimated wait), 0 none can serve today
+-- (ms until the day resets), -1 the estimated wait exceeds the queue timeout (ms = estimate).
+local request_id = ARGV[1]
+local pending_ttl = tonumber(ARGV[2])
+local queue_timeout = tonumber(ARGV[3])
+local interval = tonumber(ARGV[4])
+local per_minute = tonumber(ARGV[5])
+local per_day = tonumber(ARGV[6])
+local now = now_ms()
+
+local effective = interval
+if per_minute > 0 then
+  local by_minute = math.ceil(60000 / per_minute)
+  if by_minute > effective then effective = by_minute end
+end
+
+local best, best_at, best_load = 0, 0, 0
+for i = 7, #ARGV do
+  local base = ARGV[i]
+  local state_key = base .. ':state'
+  if redis.call('HEXISTS', state_key, 'disabled') == 0 then
+    local pending_key = base .. ':pending'
+    redis.call('ZREMRANGEBYSCORE', pending_key, '-inf', now)
+    local pending = redis.call('ZCARD', pending_key)
+    local limit = day_limit(state_key, per_day)
+    local used = started_today(base, now)
+    if limit == 0 or used + pending < limit then
+      local at = next_start(base, now, interval, per_minute) + pending * effective
+      local load = used + pending
+      if best == 0 or at < best_at or (at == best_at and load < best_load) then
+        best, best_at, best_load = i - 6, at, load
+      end
+    end
+  end
+end
+
+if best == 0 then
+  return {0, (day_number(now) + 1) * DAY_MS - now}
+end
+local wait = best_at - now
+if wait > queue_timeout then
+  return {-1, wait}
+end
+redis.call('ZADD', ARGV[6 + best] .. ':pending', now + pending_ttl, request_id)
+redis.call('PEXPIRE', ARGV[6 + best] .. ':pending', pending_ttl)
+return {best, wait}

@@ -1,0 +1,43 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../limits/redis-keys.js';
+
+/** A cancel mark outlives any wait a request can have in a queue. */
+const CANCEL_TTL_MS = 24 * 3_600_000;
+
+/**
+ * Marks a request as cancelled (read atomically by acquire.lua before any start) and tells the
+ * workers, so one already running aborts its upstream call.
+ */
+export async function cancelRequest(redis: Redis, keys: RedisKeys, requestId: string): Promise<void> {
+  await redis.multi().set(keys.cancel(requestId), '1', 'PX', CANCEL_TTL_MS).publish(keys.cancelChannel(), requestId).exec();
+}
+
+/** Worker side: one subscriber connection per process, mapping request ids to their AbortControllers. */
+export class CancelListener {
+  private readonly controllers = new Map<string, AbortController>();
+
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly keys: RedisKeys,
+  ) {
+    subscriber.on('message', (_channel: string, requestId: string) => {
+      this.controllers.get(requestId)?.abort(new Error('cancelled by the client'));
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.subscriber.subscribe(this.keys.cancelChannel());
+  }
+
+  /** An AbortSignal that fires when the request is cancelled; call `release` when done with it. */
+  track(requestId: string): { signal: AbortSignal; release: () => void } {
+    const controller = new AbortController();
+    this.controllers.set(requestId, controller);
+    return { signal: controller.signal, release: () => this.controllers.delete(requestId) };
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.controllers.values()) c.abort(new Error('worker shutting down'));
+    this.subscriber.disconnect();
+  }
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+const commaList = z
+  .string()
+  .default('')
+  .transform((v) => [...new Set(v.split(',').map((s) => s.trim()).filter((s) => s.length > 0))]);
+
+/** Every variable the service reads. Names are part of the contract: do not rename. */
+export const configSchema = z
+  .object({
+    OPENROUTER_API_KEYS: commaList.refine((keys) => keys.length > 0, {
+      message: 'set at least one OpenRouter key (comma-separated)',
+    }),
+    OPENROUTER_BASE_URL: z.url().default('https://openrouter.ai/api/v1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+    /** Namespace of every Redis key and BullMQ queue; lets several deployments (or tests) share one Redis. */
+    REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('ork'),
+    KEY_MIN_INTERVAL_MS: nonNegativeInt(5000),
+    /** 0 turns the per-minute limit off. */
+    KEY_REQUESTS_PER_MINUTE: nonNegativeInt(20),
+    /** 0 turns the per-day limit off. */
+    KEY_REQUESTS_PER_DAY: nonNegativeInt(200),
+    /** Requests one worker process runs at once on one key; above 1 so slow answers do not cap throughput. */
+    KEY_CONCURRENCY: positiveInt(16),
+    QUEUE_TIMEOUT_MS: positiveInt(600_000),
+    MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
+    SHUTDOWN_TIMEOUT_MS: positiveInt(30_000),
+    API_KEY_AUTH_ENABLED: bool,
+    AUTH_ENABLED: bool,
+    AUTH_USERNAME: z.string().default(''),
+    AUTH_PASSWORD: z.string().default(''),
+    CORS_ORIGINS: commaList.transform((list) => (list.length === 0 ? ['*'] : list)),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.AUTH_ENABLED && (c.AUTH_USERNAME === '' || c.AUTH_PASSWORD === '')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.AUTH_USERNAME === '' ? 'AUTH_USERNAME' : 'AUTH_PASSWORD'],
+        message: 'is required when AUTH_ENABLED=true',
+      });
+    }
+  });
+
+export type RawConfig = z.output<typeof configSchema>;

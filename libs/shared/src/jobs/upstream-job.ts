@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** Job names of the per-key queues. WARNING: renaming strands queued jobs of a running deployment. */
+export enum JobName {
+  Upstream = 'upstream',
+}
+
+export const UPSTREAM_ENDPOINTS = ['chat/completions', 'completions'] as const;
+export type UpstreamEndpoint = (typeof UPSTREAM_ENDPOINTS)[number];
+
+/** Client headers forwarded to OpenRouter (its app attribution headers). */
+export const PASS_THROUGH_HEADERS = ['http-referer', 'x-title', 'x-openrouter-title'] as const;
+
+/** What the API puts in a key's queue. Holds no upstream key and no client key. */
+export const upstreamJobSchema = z.object({
+  requestId: z.uuid(),
+  /** Reply stream of the API process waiting for the answer. */
+  replyTo: z.string().min(1),
+  endpoint: z.enum(UPSTREAM_ENDPOINTS),
+  body: z.record(z.string(), z.unknown()),
+  headers: z.record(z.string(), z.string()),
+  /** Epoch ms after which nobody waits for the answer any more. */
+  deadline: z.number().int().positive(),
+  stream: z.boolean(),
+});
+export type UpstreamJobData = z.infer<typeof upstreamJobSchema>;
+
+export type UpstreamOutcome = 'answered' | 'cancelled' | 'expired' | 'exhausted' | 'failed';
+
+/** Kept as the job's return value: a summary for Bull Board, never the prompt or the answer. */
+export interface UpstreamJobResult {
+  outcome: UpstreamOutcome;
+  status?: number;
+  upstreamMs?: number;
+  promptTokens?: number;
+  completionTokens?: number;
+}

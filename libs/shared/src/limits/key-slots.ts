@@ -1,0 +1,77 @@
+import type { Redis } from 'ioredis';
+import type { KeyLimits } from '../config/config.js';
+import { LuaScript, pair } from './lua-script.js';
+
+const acquireScript = new LuaScript('acquire');
+const commitScript = new LuaScript('commit');
+
+/** How far ahead of its slot BullMQ hands a job to a worker, to absorb wake-up latency. */
+export const SLOT_LEAD_MS = 40;
+/** The longest a worker holds a job waiting for its slot; beyond that the job waits in its queue. */
+export const SLOT_HORIZON_MS = 250;
+/** If a worker dies between grant and commit, the key is free again after this. */
+const SEND_LOCK_MS = 5_000;
+
+export type SlotDecision =
+  | { kind: 'granted'; startedToday: number }
+  | { kind: 'wait-here'; ms: number }
+  | { kind: 'wait-in-queue'; ms: number }
+  | { kind: 'cancelled' }
+  | { kind: 'exhausted'; resetInMs: number };
+
+export interface SlotTarget {
+  /** `RedisKeys.keyBase(keyId)` */
+  base: string;
+  /** BullMQ's limiter key of the key's queue (`queue.keys.limiter`). */
+  limiterKey: string;
+}
+
+/**
+ * The guarantee behind every limit: atomically checks spacing, the sliding minute and the
+ * UTC day for one key at the moment a request would start, and records the start if allowed.
+ */
+export async function acquireSlot(
+  redis: Redis,
+  target: SlotTarget,
+  cancelKey: string,
+  requestId: string,
+  limits: KeyLimits,
+): Promise<SlotDecision> {
+  const [code, ms] = pair(
+    await acquireScript.run(redis, [target.limiterKey, cancelKey], [
+      target.base,
+      requestId,
+      limits.minIntervalMs,
+      limits.perMinute,
+      limits.perDay,
+      SLOT_LEAD_MS,
+      SLOT_HORIZON_MS,
+      SEND_LOCK_MS,
+    ]),
+  );
+  switch (code) {
+    case 1:
+      return { kind: 'granted', startedToday: ms };
+    case 2:
+      return { kind: 'wait-here', ms };
+    case 3:
+      return { kind: 'wait-in-queue', ms };
+    case 4:
+      return { kind: 'cancelled' };
+    case 5:
+      return { kind: 'exhausted', resetInMs: ms };
+    default:
+      throw new Error(`acquire.lua returned unknown code ${code}`);
+  }
+}
+
+/** Records that a granted request has left the worker; spacing to the next one counts from now. */
+export async function commitStart(redis: Redis, target: SlotTarget, requestId: string, limits: KeyLimits): Promise<void> {
+  await commitScript.run(redis, [target.limiterKey], [
+    target.base,
+    requestId,
+    limits.minIntervalMs,
+    limits.perMinute,
+    SLOT_LEAD_MS,
+  ]);
+}
