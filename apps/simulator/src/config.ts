@@ -1,4 +1,4 @@
-import type { Fault, SimulatorConfigPatch, SimulatorOptions } from './types.js';
+import type { Fault, SimulatorConfigPatch } from './types.js';
 
 export const KEY_PREFIX = 'sk-or-v1-';
 
@@ -56,8 +56,12 @@ function num(v: unknown, name: string): number | null {
   throw new PatchError(`${name} must be a number or null`);
 }
 
+function isStrings(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((s) => typeof s === 'string');
+}
+
 function strings(v: unknown, name: string): string[] | null {
-  if (v === null || (Array.isArray(v) && v.every((s) => typeof s === 'string'))) return v as string[] | null;
+  if (v === null || isStrings(v)) return v;
   throw new PatchError(`${name} must be an array of strings or null`);
 }
 
@@ -80,17 +84,23 @@ function fault(v: unknown): Fault {
 export function parsePatch(v: unknown): SimulatorConfigPatch {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new PatchError('patch must be a JSON object');
   const p = v as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const k of ['latencyMs', 'chunkDelayMs', 'perMinute', 'perDay'] as const) if (k in p) out[k] = num(p[k], k);
-  for (const k of ['validKeys', 'noCreditKeys'] as const) if (k in p) out[k] = strings(p[k], k);
+  const out: SimulatorConfigPatch = {};
+  if ('latencyMs' in p) out.latencyMs = num(p.latencyMs, 'latencyMs');
+  if ('chunkDelayMs' in p) out.chunkDelayMs = num(p.chunkDelayMs, 'chunkDelayMs');
+  if ('perMinute' in p) out.perMinute = num(p.perMinute, 'perMinute');
+  if ('perDay' in p) out.perDay = num(p.perDay, 'perDay');
+  if ('validKeys' in p) out.validKeys = strings(p.validKeys, 'validKeys');
+  if ('noCreditKeys' in p) out.noCreditKeys = strings(p.noCreditKeys, 'noCreditKeys');
   if ('accounts' in p) {
     const a = p.accounts;
-    if (a !== null && (typeof a !== 'object' || Array.isArray(a))) throw new PatchError('accounts must be an object');
-    out.accounts = a;
+    if (a !== null && (typeof a !== 'object' || Array.isArray(a) || !Object.values(a).every((v) => typeof v === 'string'))) {
+      throw new PatchError('accounts must be an object of strings');
+    }
+    out.accounts = a as Record<string, string> | null;
   }
   if ('faults' in p) {
     if (!Array.isArray(p.faults)) throw new PatchError('faults must be an array');
     out.faults = p.faults.map(fault);
   }
-  return out as SimulatorConfigPatch;
+  return out;
 }

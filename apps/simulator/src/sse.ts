@@ -62,12 +62,12 @@ function usageChunk(c: Completion): unknown {
 export function streamFrames(c: Completion): string[] {
   const pieces = splitWords(c.content);
   if (pieces.length === 0) pieces.push('');
-  const frames = pieces.map((piece, i) => {
+  const last = pieces.length - 1;
+  return pieces.map((piece, i) => {
     const comment = i > 0 && i % COMMENT_EVERY === 0 ? PROCESSING : '';
-    return comment + data(contentChunk(c, piece, i === pieces.length - 1));
+    const frame = comment + data(contentChunk(c, piece, i === last));
+    return i === last ? frame + data(usageChunk(c)) + DONE : frame;
   });
-  frames[frames.length - 1] += data(usageChunk(c)) + DONE;
-  return frames;
 }
 
 /**

@@ -56,8 +56,9 @@ export function splitWords(text: string): string[] {
     start = i;
   }
   if (start < text.length) {
-    if (pieces.length === 0) pieces.push(text.slice(start));
-    else pieces[pieces.length - 1] += text.slice(start);
+    const tail = text.slice(start);
+    const last = pieces.pop();
+    pieces.push(last === undefined ? tail : last + tail);
   }
   return pieces;
 }

@@ -130,16 +130,29 @@ describe('models and key', () => {
     expect(ids).toContain('deepseek/deepseek-chat-v3-0324:free');
     expect(ids).toContain('openai/gpt-4o');
     for (const m of j.data) {
-      expect(m).toMatchObject({
-        canonical_slug: expect.any(String),
-        name: expect.any(String),
-        created: expect.any(Number),
-        context_length: expect.any(Number),
-        architecture: { modality: expect.any(String), input_modalities: expect.any(Array), output_modalities: ['text'], tokenizer: expect.any(String) },
-        pricing: { prompt: expect.any(String), completion: expect.any(String) },
-        top_provider: { context_length: expect.any(Number), is_moderated: expect.any(Boolean) },
-        supported_parameters: expect.any(Array),
-      });
+      const model = m as {
+        canonical_slug: unknown;
+        name: unknown;
+        created: unknown;
+        context_length: unknown;
+        architecture: { modality: unknown; input_modalities: unknown; output_modalities: unknown; tokenizer: unknown };
+        pricing: { prompt: unknown; completion: unknown };
+        top_provider: { context_length: unknown; is_moderated: unknown };
+        supported_parameters: unknown;
+      };
+      expect(typeof model.canonical_slug).toBe('string');
+      expect(typeof model.name).toBe('string');
+      expect(typeof model.created).toBe('number');
+      expect(typeof model.context_length).toBe('number');
+      expect(typeof model.architecture.modality).toBe('string');
+      expect(typeof model.architecture.tokenizer).toBe('string');
+      expect(Array.isArray(model.architecture.input_modalities)).toBe(true);
+      expect(model.architecture.output_modalities).toEqual(['text']);
+      expect(typeof model.pricing.prompt).toBe('string');
+      expect(typeof model.pricing.completion).toBe('string');
+      expect(typeof model.top_provider.context_length).toBe('number');
+      expect(typeof model.top_provider.is_moderated).toBe('boolean');
+      expect(Array.isArray(model.supported_parameters)).toBe(true);
     }
     expect(j.data.find((m) => m.id === 'openai/gpt-4o')?.pricing).not.toMatchObject({ prompt: '0' });
   });

@@ -8,6 +8,7 @@ import {
   createWorkerRedis,
   keyQueueName,
   JOB_RETENTION,
+  SLOT_LEAD_MS,
   toUpstreamKeys,
   upstreamJobSchema,
   type AppConfig,
@@ -69,8 +70,9 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       connection: redis,
       prefix: config.redisPrefix,
       concurrency: config.keyConcurrency,
-      // One fetch per interval; acquire.lua moves this window to the key's real next slot.
-      limiter: { max: interval > 0 ? 1 : 1_000_000_000, duration: Math.max(interval, 1_000) },
+      // One fetch at a time; acquire.lua then stretches this short window to the key's real
+      // next slot, so a worker never sleeps on a stale, longer window.
+      limiter: { max: interval > 0 ? 1 : 1_000_000_000, duration: Math.min(Math.max(interval, 1), SLOT_LEAD_MS / 2) },
       autorun: false,
       ...JOB_RETENTION,
     });

@@ -9,6 +9,16 @@ const commitScript = new LuaScript('commit');
 export const SLOT_LEAD_MS = 40;
 /** The longest a worker holds a job waiting for its slot; beyond that the job waits in its queue. */
 export const SLOT_HORIZON_MS = 250;
+/**
+ * Spacing actually enforced between two departures on one key. The receiver reads requests
+ * with its own scheduling jitter, so we keep a small margin above the configured interval:
+ * 3 ms or 1 %, whichever is larger.
+ */
+export function enforcedSpacingMs(limits: KeyLimits): number {
+  if (limits.minIntervalMs === 0) return 0;
+  return limits.minIntervalMs + Math.max(3, Math.ceil(limits.minIntervalMs / 100));
+}
+
 /** If a worker dies between grant and commit, the key is free again after this. */
 const SEND_LOCK_MS = 5_000;
 
@@ -41,7 +51,7 @@ export async function acquireSlot(
     await acquireScript.run(redis, [target.limiterKey, cancelKey], [
       target.base,
       requestId,
-      limits.minIntervalMs,
+      enforcedSpacingMs(limits),
       limits.perMinute,
       limits.perDay,
       SLOT_LEAD_MS,
@@ -70,7 +80,7 @@ export async function commitStart(redis: Redis, target: SlotTarget, requestId: s
   await commitScript.run(redis, [target.limiterKey], [
     target.base,
     requestId,
-    limits.minIntervalMs,
+    enforcedSpacingMs(limits),
     limits.perMinute,
     SLOT_LEAD_MS,
   ]);

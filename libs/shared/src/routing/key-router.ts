@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { KeyLimits } from '../config/config.js';
 import { LuaScript, pair } from '../limits/lua-script.js';
+import { enforcedSpacingMs } from '../limits/key-slots.js';
 
 const routeScript = new LuaScript('route');
 
@@ -27,7 +28,7 @@ export async function routeRequest(redis: Redis, input: RouteInput): Promise<Rou
       input.requestId,
       input.queueTimeoutMs + 60_000,
       input.queueTimeoutMs,
-      input.limits.minIntervalMs,
+      enforcedSpacingMs(input.limits),
       input.limits.perMinute,
       input.limits.perDay,
       ...input.bases,

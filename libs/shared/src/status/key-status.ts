@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { KeyLimits } from '../config/config.js';
 import { LuaScript } from '../limits/lua-script.js';
+import { enforcedSpacingMs } from '../limits/key-slots.js';
 
 const statusScript = new LuaScript('key-status');
 
@@ -23,7 +24,7 @@ export interface KeyLimitStatus {
 
 /** Reads one key's limit state from Redis, computed by the same Lua helpers that enforce the limits. */
 export async function readKeyLimitStatus(redis: Redis, base: string, limits: KeyLimits): Promise<KeyLimitStatus> {
-  const r = (await statusScript.run(redis, [], [base, limits.minIntervalMs, limits.perMinute, limits.perDay])) as (
+  const r = (await statusScript.run(redis, [], [base, enforcedSpacingMs(limits), limits.perMinute, limits.perDay])) as (
     | string
     | number
   )[];
