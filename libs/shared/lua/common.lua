@@ -45,3 +45,28 @@ local function next_start(base, now, interval, per_minute)
   end
   return t
 end
+
+-- Estimated start of a new request that has `pending` routed requests ahead of it on this key:
+-- spacing between them, and each start at least a window after the start per_minute places earlier.
+local function estimate_start(base, now, interval, per_minute, pending)
+  local first = next_start(base, now, interval, per_minute)
+  local at = first + pending * interval
+  if per_minute > 0 then
+    local minute_key = base .. ':minute'
+    local count = redis.call('ZCARD', minute_key)
+    local k = count + pending
+    if k >= per_minute then
+      local rounds = math.floor(k / per_minute)
+      local r = k % per_minute
+      local anchor
+      if r < count then
+        anchor = tonumber(redis.call('ZRANGE', minute_key, r, r, 'WITHSCORES')[2])
+      else
+        anchor = first + (r - count) * interval
+      end
+      local by_minute = anchor + rounds * MINUTE_WINDOW_MS
+      if by_minute > at then at = by_minute end
+    end
+  end
+  return at
+end

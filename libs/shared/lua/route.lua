@@ -11,12 +11,6 @@ local per_minute = tonumber(ARGV[5])
 local per_day = tonumber(ARGV[6])
 local now = now_ms()
 
-local effective = interval
-if per_minute > 0 then
-  local by_minute = math.ceil(60000 / per_minute)
-  if by_minute > effective then effective = by_minute end
-end
-
 local best, best_at, best_load = 0, 0, 0
 for i = 7, #ARGV do
   local base = ARGV[i]
@@ -28,7 +22,7 @@ for i = 7, #ARGV do
     local limit = day_limit(state_key, per_day)
     local used = started_today(base, now)
     if limit == 0 or used + pending < limit then
-      local at = next_start(base, now, interval, per_minute) + pending * effective
+      local at = estimate_start(base, now, interval, per_minute, pending)
       local load = used + pending
       if best == 0 or at < best_at or (at == best_at and load < best_load) then
         best, best_at, best_load = i - 6, at, load

@@ -1,0 +1,138 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { setPriority } from 'node:os';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { inject } from 'vitest';
+import { REDACT_PATHS, parseConfig, type AppConfig } from '@ork/shared';
+import { startKeyWorkers, type KeyWorkers } from '@ork/worker';
+import { startApi, type RunningApi } from '@ork/api';
+import { spawnSimulator, type SpawnedSimulator } from '@ork/simulator';
+import { API_MAIN, WORKER_MAIN, runProcess, type RunningProcess } from './processes.js';
+
+/** A key shaped like a real OpenRouter key, made up for one test. */
+export function fakeKey(): string {
+  return `sk-or-v1-${randomBytes(32).toString('hex')}`;
+}
+
+export interface StackOptions {
+  keys?: number | string[];
+  env?: Record<string, string>;
+  /** Separate API processes; 0 runs one API in this process. */
+  apiProcesses?: number;
+  /** Separate worker processes; 0 runs the workers in this process. */
+  workerProcesses?: number;
+  /** SIM_* settings of the simulator, which always runs in its own process for honest timing. */
+  simulatorEnv?: Record<string, string>;
+}
+
+export interface Stack {
+  keys: string[];
+  prefix: string;
+  config: AppConfig;
+  redis: Redis;
+  sim: SpawnedSimulator;
+  apiUrls: string[];
+  /** First API's base URL. */
+  url: string;
+  /** Log output of in-process parts and spawned processes. */
+  logs(): string;
+  processes: RunningProcess[];
+  close(): Promise<void>;
+}
+
+/** Starts the simulator, workers and API(s) on a fresh Redis prefix; `close()` removes every key it made. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const redisUrl = inject('redisUrl');
+  const keys = Array.isArray(options.keys) ? options.keys : Array.from({ length: options.keys ?? 3 }, fakeKey);
+  const prefix = `t-${randomUUID().slice(0, 8)}`;
+  const sim = await spawnSimulator(options.simulatorEnv ?? {});
+  // The simulator timestamps arrivals; on two busy cores it must not wait for CPU to do so.
+  try {
+    setPriority(sim.pid, -15);
+  } catch {
+    // Not permitted (not root): timestamps may then carry more scheduling jitter.
+  }
+  const env: Record<string, string> = {
+    OPENROUTER_API_KEYS: keys.join(','),
+    OPENROUTER_BASE_URL: sim.url,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: prefix,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    ...options.env,
+  };
+  const config = parseConfig(env);
+  let logText = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logText += chunk.toString();
+      cb();
+    },
+  });
+  const logger = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
+
+  const processes: RunningProcess[] = [];
+  const closers: (() => Promise<unknown>)[] = [];
+  const apiUrls: string[] = [];
+  try {
+    const workerCount = options.workerProcesses ?? 0;
+    if (workerCount === 0) {
+      const workers: KeyWorkers = await startKeyWorkers(config, logger);
+      closers.push(() => workers.close());
+    }
+    for (let i = 0; i < workerCount; i++) {
+      const p = runProcess(WORKER_MAIN, env);
+      processes.push(p);
+      await p.waitForLog('key workers started');
+    }
+    const apiCount = options.apiProcesses ?? 0;
+    if (apiCount === 0) {
+      const api: RunningApi = await startApi(config, logger);
+      apiUrls.push(api.url);
+      closers.push(() => api.close());
+    }
+    for (let i = 0; i < apiCount; i++) {
+      const p = runProcess(API_MAIN, env);
+      processes.push(p);
+      const line = await p.waitForLog('api listening');
+      apiUrls.push(String(line.url));
+    }
+  } catch (err) {
+    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+    await Promise.all(closers.map((c) => c()));
+    await sim.close();
+    throw err;
+  }
+
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  return {
+    keys,
+    prefix,
+    config,
+    redis,
+    sim,
+    apiUrls,
+    url: apiUrls[0] ?? '',
+    processes,
+    logs: () => logText + processes.map((p) => p.output()).join('\n'),
+    close: async () => {
+      await Promise.all(processes.map((p) => p.stop()));
+      for (const c of closers.reverse()) await c();
+      await sim.close();
+      await deleteByPrefix(redis, prefix);
+      redis.disconnect();
+    },
+  };
+}
+
+export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (found.length > 0) await redis.unlink(...found);
+  } while (cursor !== '0');
+}
