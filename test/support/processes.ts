@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
 
 export const API_MAIN = fileURLToPath(new URL('../../apps/api/dist/main.js', import.meta.url));
 export const WORKER_MAIN = fileURLToPath(new URL('../../apps/worker/dist/main.js', import.meta.url));
@@ -21,6 +22,8 @@ export interface RunningProcess {
 export function runProcess(main: string, env: Record<string, string>): RunningProcess {
   const child = spawn(process.execPath, [main], {
     env: { PATH: process.env.PATH ?? '', ...env },
+    // Away from the repo, so a developer's .env cannot leak into a test.
+    cwd: tmpdir(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { QueueKeys, Worker, RateLimitError, type Job } from 'bullmq';
 import {
   CancelListener,
@@ -44,6 +45,8 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   const interval = config.limits.minIntervalMs;
 
   const queueKeys = new QueueKeys(config.redisPrefix);
+  // Shown by Bull Board as the job's processor; tells apart several worker processes.
+  const workerName = `${hostname()}:${process.pid}`;
 
   const workers = toUpstreamKeys(config.upstreamKeys).map((key) => {
     const log = logger.child({ keyId: key.id });
@@ -69,6 +72,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
     const worker = new Worker<UpstreamJobData, UpstreamJobResult>(queueName, handle, {
       connection: redis,
       prefix: config.redisPrefix,
+      name: workerName,
       concurrency: config.keyConcurrency,
       // One fetch at a time; acquire.lua then stretches this short window to the key's real
       // next slot, so a worker never sleeps on a stale, longer window.

@@ -35,7 +35,7 @@ export function redactRedisUrl(url: string): string {
 }
 
 /** Connects a lazy client, or throws RedisUnreachableError after `timeoutMs`. */
-export async function connectRedis(redis: Redis, url: string, timeoutMs = 5_000): Promise<void> {
+export async function connectRedis(redis: Redis, url: string, timeoutMs = 3_000): Promise<void> {
   if (redis.status === 'ready') return;
   let timer: NodeJS.Timeout | undefined;
   const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()));

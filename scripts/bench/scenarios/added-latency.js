@@ -1,0 +1,92 @@
+/**
+ * Scenario 1, added latency: the same chat completion straight to the simulator and through the
+ * gateway (API process → Redis queue → worker process → simulator → reply stream → API), limits
+ * off, first one at a time and then 32 at once. The difference of the percentiles is what the
+ * gateway adds.
+ */
+import { CHAT_PATH, createClient, loadProblem, runLoad } from '../load.js';
+import { ms, summarize } from '../stats.js';
+
+export const TARGET_ADDED_P50_MS = 3;
+export const TARGET_ADDED_P99_MS = 15;
+
+/**
+ * @param {{ sim: { origin: string }, gateway: { url: string }, keys: string[] }} stack
+ * @param {{ quick: boolean, progress: (msg: string) => void }} opts
+ */
+export async function addedLatency(stack, { quick, progress }) {
+  const phases = [
+    { label: 'sequential (c=1)', concurrency: 1, total: quick ? 100 : 500 },
+    { label: 'concurrency 32', concurrency: 32, total: quick ? 600 : 3_000 },
+  ];
+  const direct = createClient(stack.sim.origin, 32);
+  const proxied = createClient(stack.gateway.url, 32);
+  // The simulator wants a bearer key; the gateway adds the upstream key itself.
+  const directHeaders = (i) => ({ authorization: `Bearer ${stack.keys[i % stack.keys.length]}` });
+  const targets = {
+    direct: { client: direct, path: CHAT_PATH.direct, headersFor: directHeaders },
+    proxied: { client: proxied, path: CHAT_PATH.proxied },
+  };
+  const problems = [];
+  const run = async (label, via, spec) => {
+    const r = await runLoad({ ...targets[via], ...spec, tag: `latency ${label} ${via}` });
+    const problem = loadProblem(`added latency, ${label}, ${via}`, r);
+    if (problem) problems.push(problem);
+    return r;
+  };
+
+  const rows = [];
+  const measured = {};
+  try {
+    // Warm-up (not measured): JIT, keep-alive sockets on every hop, Lua scripts loaded in Redis.
+    progress('added latency: warm-up');
+    await run('warm-up', 'direct', { concurrency: 32, total: quick ? 300 : 1_000 });
+    await run('warm-up', 'proxied', { concurrency: 32, total: quick ? 300 : 1_000 });
+    for (const phase of phases) {
+      progress(`added latency: ${phase.label}, ${phase.total} requests each way`);
+      const spec = { concurrency: phase.concurrency, total: phase.total };
+      const d = summarize((await run(phase.label, 'direct', spec)).latencies);
+      const p = summarize((await run(phase.label, 'proxied', spec)).latencies);
+      measured[phase.concurrency] = { d, p };
+      rows.push([
+        phase.label,
+        String(phase.total),
+        ms(d.p50),
+        ms(d.p99),
+        ms(p.p50),
+        ms(p.p99),
+        ms(p.p50 - d.p50),
+        ms(p.p99 - d.p99),
+      ]);
+    }
+  } finally {
+    await Promise.all([direct.close(), proxied.close()]);
+  }
+
+  const at32 = measured[32];
+  const targetList = at32
+    ? [
+        {
+          name: 'added p50 at concurrency 32',
+          value: `${ms(at32.p.p50 - at32.d.p50)} ms`,
+          target: `< ${TARGET_ADDED_P50_MS} ms`,
+          met: at32.p.p50 - at32.d.p50 < TARGET_ADDED_P50_MS,
+        },
+        {
+          name: 'added p99 at concurrency 32',
+          value: `${ms(at32.p.p99 - at32.d.p99)} ms`,
+          target: `< ${TARGET_ADDED_P99_MS} ms`,
+          met: at32.p.p99 - at32.d.p99 < TARGET_ADDED_P99_MS,
+        },
+      ]
+    : [];
+  return {
+    id: 'latency',
+    title: '1. Added latency (limits off, simulator latency 0, 8 keys, 1 API + 1 worker process)',
+    header: ['load', 'requests', 'direct p50 ms', 'direct p99 ms', 'proxied p50 ms', 'proxied p99 ms', 'added p50 ms', 'added p99 ms'],
+    rows,
+    notes: ['Every answer was checked to be `echo: <its own prompt>`.'],
+    targets: targetList,
+    problems,
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * Scenario 3, throughput: as many chat completions as the gateway answers per second with limits
+ * off, at 64 and 128 requests in flight. A short direct run against the simulator alone shows
+ * what this machine and load generator can do without the gateway in between.
+ */
+import { CHAT_PATH, createClient, loadProblem, runLoad } from '../load.js';
+import { int, ms, summarize } from '../stats.js';
+
+export const TARGET_REQ_PER_S = 1_500;
+
+/**
+ * @param {{ sim: { origin: string }, gateway: { url: string }, keys: string[] }} stack
+ * @param {{ quick: boolean, progress: (msg: string) => void }} opts
+ */
+export async function throughput(stack, { quick, progress }) {
+  const runs = [
+    { via: 'direct (reference)', concurrency: 64, total: quick ? 3_000 : 10_000, maxDurationMs: quick ? 2_000 : 4_000 },
+    { via: 'proxied', concurrency: 64, total: quick ? 4_000 : 15_000, maxDurationMs: quick ? 3_000 : 10_000 },
+    { via: 'proxied', concurrency: 128, total: quick ? 4_000 : 15_000, maxDurationMs: quick ? 3_000 : 10_000 },
+  ];
+  const problems = [];
+  const rows = [];
+  let best;
+  for (const spec of runs) {
+    const direct = spec.via.startsWith('direct');
+    const client = createClient(direct ? stack.sim.origin : stack.gateway.url, spec.concurrency);
+    const common = {
+      client,
+      path: direct ? CHAT_PATH.direct : CHAT_PATH.proxied,
+      concurrency: spec.concurrency,
+      headersFor: direct ? (i) => ({ authorization: `Bearer ${stack.keys[i % stack.keys.length]}` }) : undefined,
+    };
+    try {
+      progress(`throughput: ${spec.via}, concurrency ${spec.concurrency}`);
+      // Opens this pool's sockets and lets the processes settle at this concurrency (not measured).
+      const warm = await runLoad({ ...common, total: spec.concurrency * 4, tag: `throughput warm-up c${spec.concurrency}` });
+      const r = await runLoad({ ...common, total: spec.total, maxDurationMs: spec.maxDurationMs, tag: `throughput c${spec.concurrency} ${spec.via}` });
+      for (const [label, result] of [['warm-up', warm], ['measured', r]]) {
+        const problem = loadProblem(`throughput ${spec.via} c=${spec.concurrency} ${label}`, result);
+        if (problem) problems.push(problem);
+      }
+      const s = summarize(r.latencies);
+      const rps = (r.ok / r.elapsedMs) * 1000;
+      if (!direct && (best === undefined || rps > best.rps)) best = { rps, concurrency: spec.concurrency };
+      rows.push([spec.via, String(spec.concurrency), int(r.ok), (r.elapsedMs / 1000).toFixed(1), int(rps), ms(s.p50), ms(s.p99)]);
+    } finally {
+      await client.close();
+    }
+  }
+  return {
+    id: 'throughput',
+    title: '3. Throughput (limits off, simulator latency 0, 8 keys, 1 API + 1 worker process)',
+    header: ['target', 'concurrency', 'requests', 'seconds', 'req/s', 'p50 ms', 'p99 ms'],
+    rows,
+    notes: [
+      'Closed loop: each of `concurrency` clients sends its next request when the previous answer is complete;',
+      'a run stops after its request count or duration, whichever comes first. Every answer was checked.',
+    ],
+    targets: best
+      ? [{ name: `best proxied throughput (c=${best.concurrency})`, value: `${int(best.rps)} req/s`, target: `> ${int(TARGET_REQ_PER_S)} req/s`, met: best.rps > TARGET_REQ_PER_S }]
+      : [],
+    problems,
+  };
+}

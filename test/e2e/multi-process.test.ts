@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { Queue } from 'bullmq';
+import { keyQueueName, upstreamKeyId } from '@ork/shared';
+import { findViolations } from '@ork/simulator';
+import { answerOf, chat } from '../support/client.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({
+    keys: 3,
+    apiProcesses: 2,
+    workerProcesses: 2,
+    env: { KEY_MIN_INTERVAL_MS: '120', KEY_REQUESTS_PER_MINUTE: '25', KEY_REQUESTS_PER_DAY: '0' },
+  });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+test('two API and two worker processes on one Redis never push a key past its spacing or minute', async () => {
+  const n = 72;
+  const results = await Promise.all(
+    Array.from({ length: n }, (_, i) => chat(stack.apiUrls[i % 2]!, `multi ${i}`)),
+  );
+  results.forEach((r, i) => {
+    expect(r.status).toBe(200);
+    expect(answerOf(r.body)).toBe(`echo: multi ${i}`);
+  });
+  const records = (await stack.sim.records()).filter((r) => r.path.endsWith('/chat/completions'));
+  expect(records).toHaveLength(n);
+  expect(findViolations(records, { minIntervalMs: 120, perMinute: 25 })).toEqual([]);
+  // Both worker processes did part of the work.
+  const processedBy = new Set<string>();
+  for (const key of stack.keys) {
+    const queue = new Queue(keyQueueName(upstreamKeyId(key)), { connection: stack.redis, prefix: stack.prefix });
+    for (const job of await queue.getCompleted(0, -1)) processedBy.add(job.processedBy ?? '');
+    await queue.close();
+  }
+  expect(processedBy.size).toBe(2);
+  expect(stack.logs()).not.toContain('"level":50');
+});
