@@ -1,0 +1,50 @@
+import { describe, expect, test } from 'vitest';
+import { parseConfig } from '../src/config/config.js';
+import { maskKey, upstreamKeyId } from '../src/keys/upstream-key.js';
+import { ConfigError } from '../src/errors/config-error.js';
+
+const KEYS = 'sk-or-v1-aa11111111111111111111111111117f3c';
+
+describe('parseConfig', () => {
+  test('applies the contract defaults', () => {
+    const c = parseConfig({ OPENROUTER_API_KEYS: KEYS });
+    expect(c).toMatchObject({
+      upstreamBaseUrl: 'https://openrouter.ai/api/v1',
+      port: 3000,
+      host: '0.0.0.0',
+      redisUrl: 'redis://127.0.0.1:6379',
+      limits: { minIntervalMs: 5000, perMinute: 20, perDay: 200 },
+      queueTimeoutMs: 600_000,
+      apiKeyAuthEnabled: false,
+      adminAuth: { enabled: false },
+      corsOrigins: ['*'],
+      logLevel: 'info',
+    });
+  });
+
+  test('ignores blank and duplicate keys', () => {
+    const c = parseConfig({ OPENROUTER_API_KEYS: ` ${KEYS}, ,${KEYS},sk-or-v1-other ` });
+    expect(c.upstreamKeys).toEqual([KEYS, 'sk-or-v1-other']);
+  });
+
+  test.each([
+    [{}, 'OPENROUTER_API_KEYS'],
+    [{ OPENROUTER_API_KEYS: KEYS, KEY_MIN_INTERVAL_MS: '-1' }, 'KEY_MIN_INTERVAL_MS'],
+    [{ OPENROUTER_API_KEYS: KEYS, QUEUE_TIMEOUT_MS: '0' }, 'QUEUE_TIMEOUT_MS'],
+    [{ OPENROUTER_API_KEYS: KEYS, AUTH_ENABLED: 'true' }, 'AUTH_USERNAME'],
+    [{ OPENROUTER_API_KEYS: KEYS, AUTH_ENABLED: 'maybe' }, 'AUTH_ENABLED'],
+    [{ OPENROUTER_API_KEYS: KEYS, OPENROUTER_BASE_URL: 'not a url' }, 'OPENROUTER_BASE_URL'],
+    [{ OPENROUTER_API_KEYS: KEYS, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ])('%j fails with one line naming %s', (env, variable) => {
+    expect(() => parseConfig(env)).toThrow(ConfigError);
+    expect(() => parseConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+});
+
+describe('upstream key identity', () => {
+  test('masks as sk-or-v1-ab…last4 and names queues by a hash, never the key', () => {
+    expect(maskKey(KEYS)).toBe('sk-or-v1-aa…7f3c');
+    expect(upstreamKeyId(KEYS)).toMatch(/^[0-9a-f]{12}$/);
+    expect(KEYS).not.toContain(upstreamKeyId(KEYS));
+  });
+});

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { acquireSlot, commitStart, enforcedSpacingMs, type SlotTarget } from '../src/limits/key-slots.js';
+import { msUntilNextUtcMidnight } from '../src/util/time.js';
+import type { KeyLimits } from '../src/config/config.js';
+import { redisFixture } from './redis-fixture.js';
+
+let fx: ReturnType<typeof redisFixture>;
+let target: SlotTarget;
+beforeEach(() => {
+  fx = redisFixture();
+  target = { base: fx.keys.keyBase('k1'), limiterKey: `${fx.keys.prefix}:limiter` };
+});
+afterEach(async () => {
+  await fx.cleanup();
+});
+
+const limits = (l: Partial<KeyLimits>): KeyLimits => ({ minIntervalMs: 0, perMinute: 0, perDay: 0, ...l });
+const acquire = (l: KeyLimits, redis = fx.redis, id = randomUUID()) => acquireSlot(redis, target, fx.keys.cancel(id), id, l);
+
+describe('acquire.lua', () => {
+  test('spacing: a second start waits the enforced interval after the first has left', async () => {
+    const l = limits({ minIntervalMs: 1_000 });
+    const first = randomUUID();
+    expect(await acquireSlot(fx.redis, target, fx.keys.cancel(first), first, l)).toMatchObject({ kind: 'granted', startedToday: 1 });
+    await commitStart(fx.redis, target, first, l);
+    const second = await acquire(l);
+    expect(second.kind).toBe('wait-in-queue');
+    if (second.kind !== 'wait-in-queue') return;
+    expect(second.ms).toBeGreaterThan(enforcedSpacingMs(l) - 100);
+    expect(second.ms).toBeLessThanOrEqual(enforcedSpacingMs(l));
+    // The queue's BullMQ limiter is held until shortly before the slot.
+    expect(await fx.redis.pttl(target.limiterKey)).toBeGreaterThan(800);
+  });
+
+  test('the sliding minute: the (n+1)-th start in 61 s waits for the oldest to leave', async () => {
+    const l = limits({ perMinute: 5 });
+    for (let i = 0; i < 5; i++) expect((await acquire(l)).kind).toBe('granted');
+    const sixth = await acquire(l);
+    expect(sixth.kind).toBe('wait-in-queue');
+    if (sixth.kind === 'wait-in-queue') expect(sixth.ms).toBeGreaterThan(60_000);
+  });
+
+  test('the day: exhausted with the time until 00:00 UTC', async () => {
+    const l = limits({ perDay: 2 });
+    expect((await acquire(l)).kind).toBe('granted');
+    expect((await acquire(l)).kind).toBe('granted');
+    const third = await acquire(l);
+    expect(third.kind).toBe('exhausted');
+    if (third.kind === 'exhausted') expect(Math.abs(third.resetInMs - msUntilNextUtcMidnight(Date.now()))).toBeLessThan(2_000);
+  });
+
+  test('a learned, lower daily limit wins over the configured one', async () => {
+    await fx.redis.hset(`${target.base}:state`, 'dayLimit', 1);
+    expect((await acquire(limits({ perDay: 50 }))).kind).toBe('granted');
+    expect((await acquire(limits({ perDay: 50 }))).kind).toBe('exhausted');
+  });
+
+  test('a cancelled request is never started and gives back its reservation', async () => {
+    const id = randomUUID();
+    await fx.redis.zadd(`${target.base}:pending`, Date.now() + 60_000, id);
+    await fx.redis.set(fx.keys.cancel(id), '1');
+    expect(await acquireSlot(fx.redis, target, fx.keys.cancel(id), id, limits({}))).toEqual({ kind: 'cancelled' });
+    expect(await fx.redis.zcard(`${target.base}:pending`)).toBe(0);
+    expect(await fx.redis.hget(`${target.base}:state`, 'last')).toBeNull();
+  });
+
+  test('racing acquirers on several connections never grant more than the limits allow', async () => {
+    const connections = Array.from({ length: 4 }, () => new Redis(fx.url, { maxRetriesPerRequest: null }));
+    try {
+      const l = limits({ perDay: 10, perMinute: 8 });
+      const decisions = await Promise.all(Array.from({ length: 200 }, (_, i) => acquire(l, connections[i % 4])));
+      expect(decisions.filter((d) => d.kind === 'granted')).toHaveLength(8);
+      const started = await fx.redis.hget(`${target.base}:day:${Math.floor(Date.now() / 86_400_000)}`, 'started');
+      expect(Number(started)).toBe(8);
+    } finally {
+      for (const c of connections) c.disconnect();
+    }
+  });
+
+  test('while a granted request has not left the worker, the next one waits for its commit', async () => {
+    const l = limits({ minIntervalMs: 1 });
+    expect((await acquire(l)).kind).toBe('granted');
+    // Past the 1 ms interval but before the commit: held back briefly, never granted.
+    await fx.redis.hset(`${target.base}:state`, 'last', 0);
+    expect(await acquire(l)).toEqual({ kind: 'wait-here', ms: 2 });
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * `npm run bench` (= `tsc -b && node scripts/bench/run.js`): starts the simulator and the gateway
+ * (one API process, one worker process, 8 made-up keys, a fresh Redis prefix) and measures
+ *   1. added latency, 2. quota utilisation, 3. throughput,
+ * then prints a table per scenario and markdown for docs/BENCHMARKS.md. Stops every child process
+ * and deletes the run's Redis keys on success, on failure and on Ctrl-C.
+ *
+ * Exit code: 0 when every scenario ran with only correct answers and no limit violation,
+ * 1 otherwise (with BENCH_STRICT=1 a missed performance target fails the run too).
+ *
+ * Environment: REDIS_URL (default redis://127.0.0.1:6379), BENCH_QUICK=1 (fewer requests, a smoke
+ * run), BENCH_ONLY=latency,utilisation,throughput, BENCH_STRICT=1, BENCH_CPU_PROF=<dir> (runs the
+ * API and worker under --cpu-prof; summarise with scripts/bench/profile-summary.js).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { API_MAIN, SIMULATOR_MAIN, WORKER_MAIN, fakeKey, startGateway, startSimulator } from './stack.js';
+import { stopAll } from './processes.js';
+import { connect, deleteByPrefix, freshPrefix, openRedis } from './redis.js';
+import { describeMachine } from './machine.js';
+import { printConsole, printMarkdown } from './report.js';
+
+const KEYS = 8;
+/** Hard bound on the whole run; cleanup still happens when it fires. */
+const WATCHDOG_MS = 6 * 60_000;
+const LIMITS_OFF = {
+  KEY_MIN_INTERVAL_MS: '0',
+  KEY_REQUESTS_PER_MINUTE: '0',
+  KEY_REQUESTS_PER_DAY: '0',
+  KEY_CONCURRENCY: '256',
+};
+
+const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const opts = {
+  quick: process.env.BENCH_QUICK === '1',
+  strict: process.env.BENCH_STRICT === '1',
+  only: (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+  cpuProfDir: process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined,
+  progress: (msg) => process.stderr.write(`» ${msg}\n`),
+};
+
+for (const main of [SIMULATOR_MAIN, API_MAIN, WORKER_MAIN]) {
+  if (!existsSync(main)) {
+    process.stderr.write(`bench: ${main} is missing; build first (npm run bench does: tsc -b)\n`);
+    process.exit(1);
+  }
+}
+// Imported after the check above: they load the built simulator and shared library.
+const { addedLatency } = await import('./scenarios/added-latency.js');
+const { quotaUtilisation, GATEWAY_ENV: SPACED } = await import('./scenarios/quota-utilisation.js');
+const { throughput } = await import('./scenarios/throughput.js');
+
+/** Run order groups scenarios by gateway configuration; results are printed in numbered order. */
+const STACKS = [
+  { label: 'limits off', env: LIMITS_OFF, scenarios: [['latency', addedLatency], ['throughput', throughput]] },
+  // -15: the simulator timestamps arrivals for the spacing check; on two busy cores it must get the CPU.
+  { label: 'spacing 250 ms', env: SPACED, simPriority: -15, scenarios: [['utilisation', quotaUtilisation]] },
+];
+
+const redis = openRedis(redisUrl);
+const prefixes = new Set();
+let cleaning;
+function cleanup() {
+  cleaning ??= (async () => {
+    await stopAll();
+    for (const prefix of prefixes) {
+      try {
+        await deleteByPrefix(redis, prefix);
+        prefixes.delete(prefix);
+      } catch (err) {
+        process.stderr.write(`bench: could not delete Redis keys ${prefix}:* (${err.message})\n`);
+      }
+    }
+    redis.disconnect();
+  })();
+  return cleaning;
+}
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  process.once(signal, () => {
+    process.stderr.write(`bench: ${signal}, cleaning up\n`);
+    void cleanup().finally(() => process.exit(code));
+  });
+}
+setTimeout(() => {
+  process.stderr.write(`bench: still running after ${WATCHDOG_MS / 1000} s, giving up\n`);
+  void cleanup().finally(() => process.exit(1));
+}, WATCHDOG_MS).unref();
+
+/** Starts a simulator and a gateway on a fresh prefix, runs `fn`, then stops both and deletes the prefix. */
+async function withStack(stack, fn) {
+  const prefix = freshPrefix();
+  prefixes.add(prefix);
+  const keys = Array.from({ length: KEYS }, fakeKey);
+  try {
+    const sim = await startSimulator({ priority: stack.simPriority });
+    const gateway = await startGateway({ simUrl: sim.url, keys, redisUrl, prefix, env: stack.env, cpuProfDir: opts.cpuProfDir });
+    return await fn({ sim, gateway, keys, prefix });
+  } finally {
+    await stopAll();
+    await deleteByPrefix(redis, prefix);
+    prefixes.delete(prefix);
+  }
+}
+
+/** A scenario that threw still gets a row in the report, marked failed. */
+function crashed(id, err) {
+  return { id, title: `${id} (did not complete)`, header: ['error'], rows: [[err.message.split('\n')[0]]], notes: [], targets: [], problems: [`${id}: ${err.stack ?? err.message}`] };
+}
+
+async function main() {
+  if (opts.cpuProfDir) mkdirSync(opts.cpuProfDir, { recursive: true });
+  await connect(redis, redisUrl);
+  const machine = await describeMachine(redis);
+  const started = Date.now();
+  const results = [];
+  for (const stack of STACKS) {
+    const wanted = stack.scenarios.filter(([id]) => opts.only.length === 0 || opts.only.includes(id));
+    if (wanted.length === 0) continue;
+    opts.progress(`starting simulator + API + worker (${stack.label})`);
+    try {
+      await withStack(stack, async (s) => {
+        for (const [id, scenario] of wanted) {
+          try {
+            const result = await scenario(s, opts);
+            for (const p of s.gateway.processes) {
+              if (!p.alive()) result.problems.push(`${p.name} process died during ${id}:\n${p.output()}`);
+            }
+            results.push(result);
+          } catch (err) {
+            results.push(crashed(id, err));
+          }
+        }
+      });
+    } catch (err) {
+      for (const [id] of wanted) if (!results.some((r) => r.id === id)) results.push(crashed(id, err));
+    }
+  }
+  const ORDER = ['latency', 'utilisation', 'throughput'];
+  results.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
+  const failures = results.flatMap((r) => r.problems);
+  const missed = results.flatMap((r) => r.targets).filter((t) => !t.met);
+
+  printConsole(machine, results, failures);
+  printMarkdown(machine, results);
+  opts.progress(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (failures.length > 0) return 1;
+  if (opts.strict && missed.length > 0) return 1;
+  return 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (err) {
+  process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+} finally {
+  await cleanup();
+}
+process.exit(code);
