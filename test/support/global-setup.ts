@@ -29,12 +29,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (given !== undefined && given !== '') {
     if (!(await answers(given))) throw new Error(`REDIS_URL=${given} does not answer. Start that Redis or unset REDIS_URL.`);
     project.provide('redisUrl', given);
-    return async () => undefined;
+    return () => Promise.resolve();
   }
   const local = 'redis://127.0.0.1:6379';
   if (await answers(local)) {
     project.provide('redisUrl', local);
-    return async () => undefined;
+    return () => Promise.resolve();
   }
   try {
     const { RedisContainer } = await import('@testcontainers/redis');

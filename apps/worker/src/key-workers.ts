@@ -90,7 +90,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       await Promise.all(workers.map((w) => w.close()));
-      await cancels.close();
+      cancels.close();
       await upstream.close();
       redis.disconnect();
     })());

@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { keyQueueName, RedisKeys, type UpstreamJobData, type UpstreamJobResult, type UpstreamKey } from '@ork/shared';
+import type { RedisKeys} from '@ork/shared';
+import { keyQueueName, type UpstreamJobData, type UpstreamJobResult, type UpstreamKey } from '@ork/shared';
 
 export type KeyQueue = Queue<UpstreamJobData, UpstreamJobResult>;
 

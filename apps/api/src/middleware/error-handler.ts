@@ -33,6 +33,7 @@ function fromBodyParser(err: unknown): HttpError | undefined {
     case 'stream.not.readable':
     case 'parameters.too.many':
       return new BadRequestError('The request body could not be read.');
+    case undefined:
     default:
       return undefined;
   }

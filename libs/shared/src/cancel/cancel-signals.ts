@@ -36,7 +36,7 @@ export class CancelListener {
     return { signal: controller.signal, release: () => this.controllers.delete(requestId) };
   }
 
-  async close(): Promise<void> {
+  close(): void {
     for (const c of this.controllers.values()) c.abort(new Error('worker shutting down'));
     this.subscriber.disconnect();
   }

@@ -41,9 +41,7 @@ export class ReplyReader {
   private async run(): Promise<void> {
     while (!this.closed) {
       try {
-        const reply = (await this.blocking.xread('COUNT', 1000, 'BLOCK', 2000, 'STREAMS', this.stream, this.lastId)) as
-          | [string, [string, string[]][]][]
-          | null;
+        const reply = (await this.blocking.xread('COUNT', 1000, 'BLOCK', 2000, 'STREAMS', this.stream, this.lastId));
         const entries = reply?.[0]?.[1] ?? [];
         for (const [id, fields] of entries) {
           this.lastId = id;

@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+# Build stage: install everything, compile TypeScript.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
+COPY libs/shared/package.json libs/shared/
+COPY apps/api/package.json apps/api/
+COPY apps/worker/package.json apps/worker/
+COPY apps/simulator/package.json apps/simulator/
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY libs libs
+COPY apps apps
+RUN npx tsc -b
+
+# Runtime stage: production dependencies and compiled output only, as a non-root user.
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY libs/shared/package.json libs/shared/
+COPY apps/api/package.json apps/api/
+COPY apps/worker/package.json apps/worker/
+COPY apps/simulator/package.json apps/simulator/
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/libs/shared/dist libs/shared/dist
+COPY --from=build /app/libs/shared/lua libs/shared/lua
+COPY --from=build /app/apps/api/dist apps/api/dist
+COPY --from=build /app/apps/worker/dist apps/worker/dist
+COPY --from=build /app/apps/simulator/dist apps/simulator/dist
+USER node
+EXPOSE 3000
+CMD ["node", "apps/api/dist/all-in-one.js"]
