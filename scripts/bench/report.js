@@ -9,6 +9,7 @@ export function printConsole(machine, results, failures) {
   out.push('', `OpenRouter Key Aggregator benchmark, ${new Date().toISOString()}`, machineLine(machine), '');
   for (const r of results) {
     out.push(`== ${r.title} ==`, consoleTable(r.header, r.rows));
+    for (const t of r.extraTables ?? []) out.push('', `${t.caption}:`, consoleTable(t.header, t.rows));
     for (const t of r.targets) out.push(`  target ${t.name}: ${t.value} (${t.target}) ${mark(t.met)}`);
     out.push('');
   }
@@ -24,6 +25,7 @@ export function printMarkdown(machine, results) {
   const out = ['----- markdown for docs/BENCHMARKS.md -----', '', `Run of ${new Date().toISOString().slice(0, 10)}: ${machineLine(machine)}.`, ''];
   for (const r of results) {
     out.push(`#### ${r.title}`, '', markdownTable(r.header, r.rows), '');
+    for (const t of r.extraTables ?? []) out.push(`${t.caption}:`, '', markdownTable(t.header, t.rows), '');
     for (const n of r.notes) out.push(n);
     if (r.notes.length) out.push('');
   }

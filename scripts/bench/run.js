@@ -18,6 +18,7 @@ import { API_MAIN, SIMULATOR_MAIN, WORKER_MAIN, fakeKey, startGateway, startSimu
 import { stopAll } from './processes.js';
 import { connect, deleteByPrefix, freshPrefix, openRedis } from './redis.js';
 import { describeMachine } from './machine.js';
+import { localRedisPid } from './cpu.js';
 import { printConsole, printMarkdown } from './report.js';
 
 const KEYS = 8;
@@ -87,14 +88,20 @@ setTimeout(() => {
 }, WATCHDOG_MS).unref();
 
 /** Starts a simulator and a gateway on a fresh prefix, runs `fn`, then stops both and deletes the prefix. */
-async function withStack(stack, fn) {
+async function withStack(stack, redisPid, fn) {
   const prefix = freshPrefix();
   prefixes.add(prefix);
   const keys = Array.from({ length: KEYS }, fakeKey);
   try {
     const sim = await startSimulator({ priority: stack.simPriority });
     const gateway = await startGateway({ simUrl: sim.url, keys, redisUrl, prefix, env: stack.env, cpuProfDir: opts.cpuProfDir });
-    return await fn({ sim, gateway, keys, prefix });
+    const cpuTargets = [
+      { name: 'api', pid: gateway.api.pid },
+      { name: 'worker', pid: gateway.worker.pid },
+      { name: 'simulator', pid: sim.proc.pid },
+      ...(redisPid === undefined ? [] : [{ name: 'redis', pid: redisPid }]),
+    ];
+    return await fn({ sim, gateway, keys, prefix, cpuTargets });
   } finally {
     await stopAll();
     await deleteByPrefix(redis, prefix);
@@ -111,6 +118,7 @@ async function main() {
   if (opts.cpuProfDir) mkdirSync(opts.cpuProfDir, { recursive: true });
   await connect(redis, redisUrl);
   const machine = await describeMachine(redis);
+  const redisPid = await localRedisPid(redis);
   const started = Date.now();
   const results = [];
   for (const stack of STACKS) {
@@ -118,7 +126,7 @@ async function main() {
     if (wanted.length === 0) continue;
     opts.progress(`starting simulator + API + worker (${stack.label})`);
     try {
-      await withStack(stack, async (s) => {
+      await withStack(stack, redisPid, async (s) => {
         for (const [id, scenario] of wanted) {
           try {
             const result = await scenario(s, opts);

@@ -3,13 +3,17 @@
  * off, at 64 and 128 requests in flight. A short direct run against the simulator alone shows
  * what this machine and load generator can do without the gateway in between.
  */
+import { cpus } from 'node:os';
+import { startCpuMeter } from '../cpu.js';
 import { CHAT_PATH, createClient, loadProblem, runLoad } from '../load.js';
 import { int, ms, summarize } from '../stats.js';
+
+const CPU_COLUMNS = ['api', 'worker', 'redis', 'simulator', 'load generator'];
 
 export const TARGET_REQ_PER_S = 1_500;
 
 /**
- * @param {{ sim: { origin: string }, gateway: { url: string }, keys: string[] }} stack
+ * @param {{ sim: { origin: string }, gateway: { url: string }, keys: string[], cpuTargets: { name: string, pid: number }[] }} stack
  * @param {{ quick: boolean, progress: (msg: string) => void }} opts
  */
 export async function throughput(stack, { quick, progress }) {
@@ -20,6 +24,7 @@ export async function throughput(stack, { quick, progress }) {
   ];
   const problems = [];
   const rows = [];
+  const cpuRows = [];
   let best;
   for (const spec of runs) {
     const direct = spec.via.startsWith('direct');
@@ -34,7 +39,9 @@ export async function throughput(stack, { quick, progress }) {
       progress(`throughput: ${spec.via}, concurrency ${spec.concurrency}`);
       // Opens this pool's sockets and lets the processes settle at this concurrency (not measured).
       const warm = await runLoad({ ...common, total: spec.concurrency * 4, tag: `throughput warm-up c${spec.concurrency}` });
+      const meter = startCpuMeter(stack.cpuTargets);
       const r = await runLoad({ ...common, total: spec.total, maxDurationMs: spec.maxDurationMs, tag: `throughput c${spec.concurrency} ${spec.via}` });
+      const cpu = meter.stop();
       for (const [label, result] of [['warm-up', warm], ['measured', r]]) {
         const problem = loadProblem(`throughput ${spec.via} c=${spec.concurrency} ${label}`, result);
         if (problem) problems.push(problem);
@@ -43,6 +50,7 @@ export async function throughput(stack, { quick, progress }) {
       const rps = (r.ok / r.elapsedMs) * 1000;
       if (!direct && (best === undefined || rps > best.rps)) best = { rps, concurrency: spec.concurrency };
       rows.push([spec.via, String(spec.concurrency), int(r.ok), (r.elapsedMs / 1000).toFixed(1), int(rps), ms(s.p50), ms(s.p99)]);
+      cpuRows.push(cpuRow(spec, r, cpu));
     } finally {
       await client.close();
     }
@@ -56,9 +64,30 @@ export async function throughput(stack, { quick, progress }) {
       'Closed loop: each of `concurrency` clients sends its next request when the previous answer is complete;',
       'a run stops after its request count or duration, whichever comes first. Every answer was checked.',
     ],
+    extraTables: [
+      {
+        caption: 'CPU per answered request (ms, user + system, from /proc) and how busy the machine was',
+        header: ['target', 'concurrency', ...CPU_COLUMNS, 'total', `ours, % of ${cpus().length} cores`, 'other processes, %'],
+        rows: cpuRows,
+      },
+    ],
     targets: best
       ? [{ name: `best proxied throughput (c=${best.concurrency})`, value: `${int(best.rps)} req/s`, target: `> ${int(TARGET_REQ_PER_S)} req/s`, met: best.rps > TARGET_REQ_PER_S }]
       : [],
     problems,
   };
+}
+
+/** CPU ms per answered request for each process, and the share of all cores the run kept busy. */
+function cpuRow(spec, r, cpu) {
+  let total = 0;
+  const cells = CPU_COLUMNS.map((name) => {
+    const used = cpu[name];
+    if (used === undefined) return 'n/a';
+    total += used;
+    return ms(used / r.ok, 3);
+  });
+  const capacity = r.elapsedMs * cpus().length;
+  const other = cpu.machine === undefined ? 'n/a' : Math.max(0, ((cpu.machine - total) / capacity) * 100).toFixed(0);
+  return [spec.via, String(spec.concurrency), ...cells, ms(total / r.ok, 3), ((total / capacity) * 100).toFixed(0), other];
 }

@@ -43,6 +43,10 @@ export const configSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
+    if (c.API_KEY_AUTH_ENABLED) {
+      // Refuse rather than run open while the operator believes clients need a key.
+      ctx.addIssue({ code: 'custom', path: ['API_KEY_AUTH_ENABLED'], message: 'is not supported by this version yet' });
+    }
     if (c.AUTH_ENABLED && (c.AUTH_USERNAME === '' || c.AUTH_PASSWORD === '')) {
       ctx.addIssue({
         code: 'custom',

@@ -1,0 +1,78 @@
+/**
+ * CPU time spent by each process during a measured run, from /proc/<pid>/stat (Linux only), so the
+ * report can say where a request's CPU goes: API, worker, Redis, simulator or the load generator.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+let ticksPerSecond;
+function clockTicks() {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** User + system CPU ms of a process (all its threads), or undefined when it cannot be read. */
+function procCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "(comm)": state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Busy CPU ms of the whole machine (all cores, every process) since boot, from /proc/stat. */
+function machineBusyMs() {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    // cpu user nice system idle iowait irq softirq steal ...
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const busy = v.reduce((a, b) => a + b, 0) - v[3] - (v[4] ?? 0);
+    return (busy * 1000) / clockTicks();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The Redis server's pid when it runs on this machine (not in a container or elsewhere). */
+export async function localRedisPid(redis) {
+  const pid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').includes('redis') ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts counting. `targets` are `{ name, pid }`; the calling process is always included as
+ * "load generator", and the whole machine as "machine" (so other processes' load shows up).
+ * `stop()` returns CPU ms per name (undefined where /proc could not be read).
+ */
+export function startCpuMeter(targets) {
+  const before = targets.map((t) => procCpuMs(t.pid));
+  const machineBefore = machineBusyMs();
+  const self = process.cpuUsage();
+  return {
+    stop() {
+      const out = {};
+      targets.forEach((t, i) => {
+        const now = procCpuMs(t.pid);
+        out[t.name] = now === undefined || before[i] === undefined ? undefined : now - before[i];
+      });
+      const used = process.cpuUsage(self);
+      out['load generator'] = (used.user + used.system) / 1000;
+      const machineNow = machineBusyMs();
+      out.machine = machineNow === undefined || machineBefore === undefined ? undefined : machineNow - machineBefore;
+      return out;
+    },
+  };
+}
