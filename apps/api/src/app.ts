@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { AppConfig } from '@ork/shared';
 import type { Logger } from 'pino';
 import type { Gateway } from './gateway/gateway.js';
+import type { KeyQueues } from './gateway/key-queues.js';
 import { adminGuard } from './middleware/admin-guard.js';
 import { cors } from './middleware/cors.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
@@ -20,6 +21,7 @@ export interface AppDeps {
   config: AppConfig;
   redis: Redis;
   gateway: Gateway;
+  queues: KeyQueues;
   statuses: KeyStatusReader;
   logger: Logger;
 }

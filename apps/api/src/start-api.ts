@@ -46,7 +46,7 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
     logger,
   });
   const statuses = new KeyStatusReader(redis, queues, config.limits);
-  const app = createApp({ config, redis, gateway, statuses, logger });
+  const app = createApp({ config, redis, gateway, queues, statuses, logger });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));

@@ -67,7 +67,7 @@ export async function throughput(stack, { quick, progress }) {
     extraTables: [
       {
         caption: 'CPU per answered request (ms, user + system, from /proc) and how busy the machine was',
-        header: ['target', 'concurrency', ...CPU_COLUMNS, 'total', `ours, % of ${cpus().length} cores`, 'other processes, %'],
+        header: ['target', 'concurrency', ...CPU_COLUMNS, 'total', `ours, % of ${cpus().length} cores`, 'rest of machine, %'],
         rows: cpuRows,
       },
     ],
