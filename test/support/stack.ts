@@ -53,6 +53,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   } catch {
     // Not permitted (not root): timestamps may then carry more scheduling jitter.
   }
+  await warmUp(sim.url);
   const env: Record<string, string> = {
     OPENROUTER_API_KEYS: keys.join(','),
     OPENROUTER_BASE_URL: sim.url,
@@ -135,4 +136,22 @@ export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void
     cursor = next;
     if (found.length > 0) await redis.unlink(...found);
   } while (cursor !== '0');
+}
+
+/**
+ * A cold simulator takes its first requests slowly (lazy compilation), which would stamp them
+ * late and make the next gaps look short; a few throwaway requests first keep the clock honest.
+ */
+async function warmUp(simUrl: string): Promise<void> {
+  const key = fakeKey();
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      fetch(`${simUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ model: 'warm-up', stream: i % 2 === 0, messages: [{ role: 'user', content: 'warm up' }] }),
+      }).then((r) => r.text()),
+    ),
+  );
+  await fetch(new URL('/__sim/reset', simUrl), { method: 'POST' });
 }

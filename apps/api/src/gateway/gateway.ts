@@ -10,6 +10,7 @@ import {
   cancelRequest,
   releaseReservation,
   routeRequest,
+  isFinalReply,
   type KeyLimits,
   type ReplyMessage,
   type ReplyReader,
@@ -30,6 +31,19 @@ export interface GatewayOptions {
   logger: Logger;
 }
 
+export interface QueuedTicket {
+  requestId: string;
+  estimatedWaitMs: number;
+  /** 1-based place among the requests waiting for this key; 0 once started. */
+  position(): Promise<number>;
+}
+
+export interface SubmitOptions {
+  signal: AbortSignal;
+  onMessage(message: ReplyMessage): void;
+  onQueued?(ticket: QueuedTicket): void;
+}
+
 /** Raised when the client went away; nothing is sent back. */
 export class ClientGoneError extends Error {
   override readonly name = 'ClientGoneError';
@@ -42,7 +56,12 @@ export class ClientGoneError extends Error {
 export class Gateway {
   constructor(private readonly o: GatewayOptions) {}
 
-  async submit(request: CompletionRequest, clientSignal: AbortSignal): Promise<ReplyMessage> {
+  /**
+   * Queues one request and delivers every reply message for it to `onMessage`, resolving after
+   * the last one. Rejects on timeout, on client disconnect (ClientGoneError) or when
+   * `onMessage` throws; the job is then cancelled.
+   */
+  async submit(request: CompletionRequest, options: SubmitOptions): Promise<void> {
     const { o } = this;
     const requestId = randomUUID();
     const decision = await this.redisCall(() =>
@@ -74,9 +93,17 @@ export class Gateway {
     const queue = o.queues.get(key.id);
     const base = o.queues.redisKeys.keyBase(key.id);
 
-    let unlisten: () => void = () => undefined;
-    const answer = new Promise<ReplyMessage>((resolve) => {
-      unlisten = o.replies.listen(requestId, resolve);
+    let settle: { resolve: () => void; reject: (err: unknown) => void } | undefined;
+    const done = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    const unlisten = o.replies.listen(requestId, (message) => {
+      try {
+        options.onMessage(message);
+        if (isFinalReply(message)) settle?.resolve();
+      } catch (err) {
+        settle?.reject(err);
+      }
     });
     const data: UpstreamJobData = {
       requestId,
@@ -94,27 +121,25 @@ export class Gateway {
       await releaseReservation(o.redis, base, requestId).catch(() => undefined);
       throw err;
     }
+    options.onQueued?.({
+      requestId,
+      estimatedWaitMs: decision.estimatedWaitMs,
+      position: async () => ((await o.redis.zrank(`${base}:pending`, requestId)) ?? -1) + 1,
+    });
 
     let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
+    const onAbort = (): void => settle?.reject(new ClientGoneError('client disconnected'));
     try {
-      return await Promise.race([
-        answer,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new GatewayTimeoutError(this.timeoutMessage())), o.queueTimeoutMs);
-        }),
-        new Promise<never>((_, reject) => {
-          onAbort = () => reject(new ClientGoneError('client disconnected'));
-          if (clientSignal.aborted) onAbort();
-          else clientSignal.addEventListener('abort', onAbort, { once: true });
-        }),
-      ]);
+      timer = setTimeout(() => settle?.reject(new GatewayTimeoutError(this.timeoutMessage())), o.queueTimeoutMs);
+      if (options.signal.aborted) onAbort();
+      else options.signal.addEventListener('abort', onAbort, { once: true });
+      await done;
     } catch (err) {
       await this.cancel(requestId, key.id, base);
       throw err;
     } finally {
       clearTimeout(timer);
-      if (onAbort) clientSignal.removeEventListener('abort', onAbort);
+      options.signal.removeEventListener('abort', onAbort);
       unlisten();
     }
   }

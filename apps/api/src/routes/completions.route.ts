@@ -1,6 +1,8 @@
 import { Router, type Request, type Response } from 'express';
-import { BadRequestError, HttpError, RateLimitedError, type ReplyMessage, type UpstreamEndpoint } from '@ork/shared';
+import type { UpstreamEndpoint } from '@ork/shared';
 import { validateCompletionRequest } from '../completions/validate-request.js';
+import { JsonResponder } from '../completions/json-responder.js';
+import { SseResponder } from '../completions/sse-responder.js';
 import { ClientGoneError, type Gateway } from '../gateway/gateway.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
@@ -14,35 +16,26 @@ function clientGone(req: Request, res: Response): AbortSignal {
   return controller.signal;
 }
 
-function send(res: Response, reply: ReplyMessage): void {
-  if (reply.type === 'response') {
-    res.status(reply.status).type(reply.contentType).send(reply.body);
-    return;
-  }
-  if (reply.status === 429 && reply.retryAfterMs !== undefined) {
-    throw new RateLimitedError(reply.message, reply.retryAfterMs, { code: reply.code });
-  }
-  throw new HttpError(reply.status, reply.status === 504 ? 'timeout_error' : 'server_error', reply.message, {
-    code: reply.code,
-  });
-}
-
-/** POST chat/completions and completions: validate, queue on a key, relay upstream's answer. */
+/** POST chat/completions and completions: validate, queue on a key, relay upstream's answer or stream. */
 export function completionsRouter(gateway: Gateway): Router {
   const router = Router();
   const handle = (endpoint: UpstreamEndpoint) => async (req: Request, res: Response) => {
     const request = validateCompletionRequest(endpoint, req.body, req.headers);
-    if (request.stream) {
-      throw new BadRequestError('Streaming (`stream: true`) is not supported yet; send the request without it.', {
-        param: 'stream',
-        code: 'streaming_unsupported',
-      });
-    }
+    const responder = request.stream ? new SseResponder(res) : new JsonResponder(res);
     try {
-      send(res, await gateway.submit(request, clientGone(req, res)));
+      await gateway.submit(request, {
+        signal: clientGone(req, res),
+        onQueued: (ticket) => responder.onQueued(ticket),
+        onMessage: (message) => responder.onMessage(message),
+      });
     } catch (err) {
       if (err instanceof ClientGoneError) return;
-      throw err;
+      if (!responder.started) throw err;
+      responder.fail(err);
+    } finally {
+      responder.dispose();
+      // Read by the client-key usage accounting once the response has finished.
+      res.locals.usage = responder.usage;
     }
   };
   router.post('/chat/completions', handle('chat/completions'));

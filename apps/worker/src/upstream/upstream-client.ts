@@ -7,6 +7,7 @@ export interface UpstreamRequest {
   secret: string;
   body: unknown;
   headers: Record<string, string>;
+  stream: boolean;
   signal: AbortSignal;
   /** Called once the request has fully left this process (or failed before it could). */
   onSent: () => void;
@@ -15,7 +16,15 @@ export interface UpstreamRequest {
 export interface UpstreamResponse {
   status: number;
   contentType: string;
+  /** Empty when the body went to a ResponseSink instead. */
   body: string;
+}
+
+/** Receives a response body as it arrives instead of it being buffered. */
+export interface ResponseSink {
+  /** Called once with the status; return true to take the body chunk by chunk. */
+  start(status: number, contentType: string): boolean;
+  chunk(data: Buffer): void;
 }
 
 /** The legacy handler hook undici still calls but no longer types. */
@@ -36,12 +45,13 @@ export class UpstreamClient {
     this.agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, headersTimeout: 0, bodyTimeout: 0 });
   }
 
-  send(req: UpstreamRequest): Promise<UpstreamResponse> {
+  send(req: UpstreamRequest, sink?: ResponseSink): Promise<UpstreamResponse> {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let status = 0;
       let contentType = 'application/json';
       let sent = false;
+      let streaming = false;
       const markSent = (): void => {
         if (!sent) {
           sent = true;
@@ -66,10 +76,12 @@ export class UpstreamClient {
               contentType = rawHeaders[i + 1]?.toString('latin1') ?? contentType;
             }
           }
+          streaming = sink?.start(status, contentType) ?? false;
           return true;
         },
         onData: (chunk) => {
-          chunks.push(chunk);
+          if (streaming) sink?.chunk(chunk);
+          else chunks.push(chunk);
           return true;
         },
         onComplete: () => {
@@ -92,7 +104,7 @@ export class UpstreamClient {
             ...req.headers,
             authorization: `Bearer ${req.secret}`,
             'content-type': 'application/json',
-            accept: 'application/json',
+            accept: req.stream ? 'text/event-stream' : 'application/json',
           },
           body: JSON.stringify(req.body),
         },

@@ -1,7 +1,24 @@
-/** What a worker sends back to the API process that waits for a request. */
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/**
+ * What a worker sends back to the API process that waits for a request. A plain request gets
+ * one `response` or `error`; a streamed one gets `stream-start`, any number of `chunk`s (raw
+ * SSE text, in order) and one `stream-end`.
+ */
 export type ReplyMessage =
-  | { type: 'response'; status: number; contentType: string; body: string }
-  | { type: 'error'; status: number; message: string; code: string; retryAfterMs?: number };
+  | { type: 'response'; status: number; contentType: string; body: string; usage?: TokenUsage }
+  | { type: 'error'; status: number; message: string; code: string; retryAfterMs?: number }
+  | { type: 'stream-start'; status: number; contentType: string }
+  | { type: 'chunk'; data: string }
+  | { type: 'stream-end'; usage?: TokenUsage };
+
+/** After these nothing more comes for the request. */
+export function isFinalReply(message: ReplyMessage): boolean {
+  return message.type === 'response' || message.type === 'error' || message.type === 'stream-end';
+}
 
 export function encodeReply(message: ReplyMessage): string {
   return JSON.stringify(message);

@@ -1,0 +1,102 @@
+import type { Response } from 'express';
+import { toErrorResponse, type ReplyMessage, type TokenUsage } from '@ork/shared';
+import type { QueuedTicket } from '../gateway/gateway.js';
+import type { Responder } from './responder.js';
+import { replyError } from './reply-error.js';
+
+/** Quiet this long before the first queue comment: a quick error can still be a plain JSON answer. */
+const FIRST_COMMENT_MS = 500;
+const COMMENT_EVERY_MS = 5_000;
+
+/**
+ * A streamed request: upstream's SSE relayed as it arrives. While the request waits in its
+ * queue the client gets comment lines with its position, so proxies keep the connection open.
+ */
+export class SseResponder implements Responder {
+  started = false;
+  usage: TokenUsage | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private streaming = false;
+
+  constructor(private readonly res: Response) {}
+
+  onQueued(ticket: QueuedTicket): void {
+    const since = Date.now();
+    const comment = async (): Promise<void> => {
+      if (this.streaming || this.res.writableEnded) return;
+      const position = await ticket.position().catch(() => 0);
+      if (this.streaming || this.res.writableEnded) return;
+      const wait = Math.max(0, ticket.estimatedWaitMs - (Date.now() - since));
+      this.begin(200);
+      this.res.write(`: queued position=${position} estimated_wait_ms=${wait}\n\n`);
+      this.timer = setTimeout(() => void comment(), COMMENT_EVERY_MS);
+    };
+    this.timer = setTimeout(() => void comment(), FIRST_COMMENT_MS);
+  }
+
+  onMessage(message: ReplyMessage): void {
+    switch (message.type) {
+      case 'stream-start':
+        this.streaming = true;
+        this.begin(message.status);
+        return;
+      case 'chunk':
+        this.res.write(message.data);
+        return;
+      case 'stream-end':
+        this.usage = message.usage;
+        this.res.end();
+        return;
+      case 'response':
+        this.streaming = true;
+        this.usage = message.usage;
+        if (!this.started) {
+          this.started = true;
+          this.res.status(message.status).type(message.contentType).send(message.body);
+        } else {
+          this.endWithError(upstreamError(message.body, message.status));
+        }
+        return;
+      case 'error':
+        if (!this.started) throw replyError(message);
+        this.endWithError(toErrorResponse(replyError(message)).body.error);
+        return;
+    }
+  }
+
+  fail(err: unknown): void {
+    this.endWithError(toErrorResponse(err).body.error);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+  }
+
+  private begin(status: number): void {
+    if (this.started) return;
+    this.started = true;
+    this.res.status(status);
+    this.res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+    this.res.setHeader('cache-control', 'no-cache');
+    this.res.setHeader('x-accel-buffering', 'no');
+    this.res.flushHeaders();
+  }
+
+  /** OpenRouter's way of failing after the 200: a chunk carrying `error`, then the end. */
+  private endWithError(error: object): void {
+    clearTimeout(this.timer);
+    if (this.res.writableEnded) return;
+    this.res.write(`data: ${JSON.stringify({ error })}\n\n`);
+    this.res.end();
+  }
+}
+
+function upstreamError(body: string, status: number): object {
+  try {
+    const parsed = JSON.parse(body) as { error?: object };
+    if (parsed.error) return { code: status, ...parsed.error };
+  } catch {
+    // Not JSON: fall through.
+  }
+  return { code: status, message: `OpenRouter answered ${status}` };
+}
