@@ -29,6 +29,39 @@ function procCpuMs(pid) {
   }
 }
 
+/** CPU ms of this process plus its children that have exited (utime, stime, cutime, cstime). */
+function selfAndChildrenCpuMs() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / clockTicks();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * For the whole run: how much of the machine's CPU went to processes that are not part of the
+ * benchmark (neither this process, its children once stopped, nor Redis). `stop()` after every
+ * child has exited; returns a fraction 0..1 of all cores, or undefined off Linux.
+ */
+export function startOtherLoadMeter(redisPid, cores) {
+  const t0 = performance.now();
+  const machine0 = machineBusyMs();
+  const ours0 = selfAndChildrenCpuMs();
+  const redis0 = redisPid === undefined ? 0 : procCpuMs(redisPid) ?? 0;
+  return {
+    stop() {
+      const machine1 = machineBusyMs();
+      const ours1 = selfAndChildrenCpuMs();
+      const redis1 = redisPid === undefined ? 0 : procCpuMs(redisPid) ?? 0;
+      if ([machine0, machine1, ours0, ours1].includes(undefined)) return undefined;
+      const other = machine1 - machine0 - (ours1 - ours0) - (redis1 - redis0);
+      return Math.max(0, other / ((performance.now() - t0) * cores));
+    },
+  };
+}
+
 /** Busy CPU ms of the whole machine (all cores, every process) since boot, from /proc/stat. */
 function machineBusyMs() {
   try {

@@ -1,5 +1,7 @@
 /** What the figures were measured on: CPUs, memory, OS, Node, Redis, and how busy the machine already was. */
+import { execFileSync } from 'node:child_process';
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { redisVersion } from './redis.js';
 
 export async function describeMachine(redis) {
@@ -11,12 +13,26 @@ export async function describeMachine(redis) {
     os: `${platform()} ${release()} ${arch()}`,
     node: process.version,
     redis: await redisVersion(redis),
+    code: codeVersion(),
     loadAtStart: loadavg()
       .map((v) => v.toFixed(2))
       .join(' / '),
   };
 }
 
+/** The commit measured, with "+ uncommitted changes" when the working tree differs from it. */
+function codeVersion() {
+  const cwd = fileURLToPath(new URL('../..', import.meta.url));
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty ? `${head} + uncommitted changes` : head;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
 export function machineLine(m) {
-  return `CPU ${m.cpus}, ${m.memory} RAM, ${m.os}; Node ${m.node}; Redis ${m.redis} (local, loopback); load average at start (1/5/15 min) ${m.loadAtStart}`;
+  const other = m.otherLoad === undefined ? '' : `; CPU used by other processes during the run: ${m.otherLoad}`;
+  return `code ${m.code}; CPU ${m.cpus}, ${m.memory} RAM, ${m.os}; Node ${m.node}; Redis ${m.redis} (local, loopback); load average at start (1/5/15 min) ${m.loadAtStart}${other}`;
 }

@@ -7,6 +7,7 @@ const mark = (met) => (met ? 'met' : 'MISSED');
 export function printConsole(machine, results, failures) {
   const out = [];
   out.push('', `OpenRouter Key Aggregator benchmark, ${new Date().toISOString()}`, machineLine(machine), '');
+  if (machine.warning) out.push(`WARNING: ${machine.warning}`, '');
   for (const r of results) {
     out.push(`== ${r.title} ==`, consoleTable(r.header, r.rows));
     for (const t of r.extraTables ?? []) out.push('', `${t.caption}:`, consoleTable(t.header, t.rows));

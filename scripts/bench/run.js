@@ -13,13 +13,14 @@
  * API and worker under --cpu-prof; summarise with scripts/bench/profile-summary.js).
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { API_MAIN, SIMULATOR_MAIN, WORKER_MAIN, fakeKey, startGateway, startSimulator } from './stack.js';
+import { localRedisPid, startOtherLoadMeter } from './cpu.js';
+import { describeMachine } from './machine.js';
 import { stopAll } from './processes.js';
 import { connect, deleteByPrefix, freshPrefix, openRedis } from './redis.js';
-import { describeMachine } from './machine.js';
-import { localRedisPid } from './cpu.js';
 import { printConsole, printMarkdown } from './report.js';
+import { API_MAIN, SIMULATOR_MAIN, WORKER_MAIN, fakeKey, startGateway, startSimulator } from './stack.js';
 
 const KEYS = 8;
 /** Hard bound on the whole run; cleanup still happens when it fires. */
@@ -101,7 +102,8 @@ async function withStack(stack, redisPid, fn) {
       { name: 'simulator', pid: sim.proc.pid },
       ...(redisPid === undefined ? [] : [{ name: 'redis', pid: redisPid }]),
     ];
-    return await fn({ sim, gateway, keys, prefix, cpuTargets });
+    const processes = [sim.proc, ...gateway.processes];
+    return await fn({ sim, gateway, keys, prefix, cpuTargets, processes });
   } finally {
     await stopAll();
     await deleteByPrefix(redis, prefix);
@@ -119,6 +121,7 @@ async function main() {
   await connect(redis, redisUrl);
   const machine = await describeMachine(redis);
   const redisPid = await localRedisPid(redis);
+  const otherLoad = startOtherLoadMeter(redisPid, cpus().length);
   const started = Date.now();
   const results = [];
   for (const stack of STACKS) {
@@ -130,8 +133,8 @@ async function main() {
         for (const [id, scenario] of wanted) {
           try {
             const result = await scenario(s, opts);
-            for (const p of s.gateway.processes) {
-              if (!p.alive()) result.problems.push(`${p.name} process died during ${id}:\n${p.output()}`);
+            for (const p of s.processes) {
+              if (!p.alive()) result.problems.push(`${p.name} process died (exit ${await p.exited}) during ${id}:\n${p.output()}`);
             }
             results.push(result);
           } catch (err) {
@@ -145,6 +148,11 @@ async function main() {
   }
   const ORDER = ['latency', 'utilisation', 'throughput'];
   results.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
+  const other = otherLoad.stop();
+  machine.otherLoad = other === undefined ? 'n/a' : `${(other * 100).toFixed(0)} % of all cores`;
+  if (other !== undefined && other > 0.1) {
+    machine.warning = `other processes used ${(other * 100).toFixed(0)} % of the CPU during this run; the figures are lower than on an idle machine`;
+  }
   const failures = results.flatMap((r) => r.problems);
   const missed = results.flatMap((r) => r.targets).filter((t) => !t.met);
 

@@ -41,8 +41,8 @@ test('upstream keys never appear in responses, /api/status, logs or Redis', asyn
   const [k0] = stack.keys;
   await stack.sim.configure({ faults: [{ key: k0!, status: 401, body: { error: { message: 'User not found.', code: 401 } } }] });
   const results = await Promise.all(Array.from({ length: 8 }, (_, i) => chat(stack.url, `secret ${i}`)));
-  expect(results.some((r) => r.status === 401)).toBe(true);
-  expect(results.filter((r) => r.status === 200).length).toBeGreaterThan(0);
+  // The refused key left rotation (logged, shown in status) and its request moved to the other key.
+  expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
 
   const statusRes = await fetch(`${stack.url}/api/status`);
   const statusText = await statusRes.text();

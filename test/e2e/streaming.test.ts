@@ -65,11 +65,11 @@ describe('streaming through the queue', () => {
 
   test('an upstream error before the first byte is a plain JSON error with its status', async () => {
     stack = await startStack({ keys: 1, env: noLimits });
-    await stack.sim.configure({ faults: [{ status: 402, body: { error: { message: 'Insufficient credits', code: 402 } } }] });
-    const res = await streamChat(stack.url, 'no credits');
-    expect(res.status).toBe(402);
+    await stack.sim.configure({ faults: [{ status: 400, body: { error: { message: 'max_tokens is too large', code: 400 } } }] });
+    const res = await streamChat(stack.url, 'bad params');
+    expect(res.status).toBe(400);
     expect(res.contentType).toContain('application/json');
-    expect(JSON.parse(res.raw)).toEqual({ error: { message: 'Insufficient credits', code: 402 } });
+    expect(JSON.parse(res.raw)).toEqual({ error: { message: 'max_tokens is too large', code: 400 } });
   });
 
   test('an upstream error after the stream began arrives as an error chunk, then the stream ends', async () => {

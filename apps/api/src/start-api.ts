@@ -14,6 +14,7 @@ import { createApp } from './app.js';
 import { Gateway } from './gateway/gateway.js';
 import { KeyQueues } from './gateway/key-queues.js';
 import { KeyStatusReader } from './status/key-status-reader.js';
+import { ModelCatalog } from './models/model-catalog.js';
 
 export interface RunningApi {
   server: Server;
@@ -46,7 +47,13 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
     logger,
   });
   const statuses = new KeyStatusReader(redis, queues, config.limits);
-  const app = createApp({ config, redis, gateway, queues, statuses, logger });
+  const models = new ModelCatalog({
+    redis,
+    cacheKey: `${config.redisPrefix}:models`,
+    upstreamBaseUrl: config.upstreamBaseUrl,
+    logger,
+  });
+  const app = createApp({ config, redis, gateway, queues, models, statuses, logger });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
@@ -58,7 +65,10 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   logger.info({ url, keys: queues.keys.length, adminAuth: config.adminAuth.enabled }, 'api listening');
-  if (!config.adminAuth.enabled) logger.info('admin surface answers loopback callers only (AUTH_ENABLED=false)');
+  if (!config.adminAuth.enabled) {
+    logger.info({ trustProxy: config.trustProxy }, 'admin surface answers loopback callers only (AUTH_ENABLED=false)');
+  }
+  if (!config.apiKeyAuthEnabled) logger.info('OpenAI routes need no client key (API_KEY_AUTH_ENABLED=false)');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>

@@ -9,6 +9,7 @@ import {
   createWorkerRedis,
   keyQueueName,
   JOB_RETENTION,
+  KeyQueues,
   SLOT_LEAD_MS,
   toUpstreamKeys,
   upstreamJobSchema,
@@ -18,6 +19,10 @@ import {
 } from '@ork/shared';
 import type { Logger } from 'pino';
 import { runUpstreamJob } from './run-upstream-job.js';
+import { startKeyProbe } from './key-probe.js';
+
+/** Upstream attempts one request may use (5xx, timeouts, provider 429s) before its last error goes back. */
+const UPSTREAM_MAX_ATTEMPTS = 3;
 import { UpstreamClient } from './upstream/upstream-client.js';
 
 import type { KeyWorkerContext } from './worker-context.js';
@@ -48,7 +53,11 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   // Shown by Bull Board as the job's processor; tells apart several worker processes.
   const workerName = `${hostname()}:${process.pid}`;
 
-  const workers = toUpstreamKeys(config.upstreamKeys).map((key) => {
+  const keys = toUpstreamKeys(config.upstreamKeys);
+  const queues = new KeyQueues(keys, redis, redisKeys);
+  const probe = startKeyProbe({ redis, redisKeys, keys, upstream, logger });
+
+  const workers = keys.map((key) => {
     const log = logger.child({ keyId: key.id });
     const queueName = keyQueueName(key.id);
     const ctx: KeyWorkerContext = {
@@ -57,6 +66,8 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       limits: config.limits,
       key,
       slot: { base: redisKeys.keyBase(key.id), limiterKey: queueKeys.toKey(queueName, 'limiter') },
+      queues,
+      maxAttempts: UPSTREAM_MAX_ATTEMPTS,
       upstream,
       replies,
       cancels,
@@ -89,7 +100,9 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      probe.stop();
       await Promise.all(workers.map((w) => w.close()));
+      await queues.close();
       cancels.close();
       await upstream.close();
       redis.disconnect();

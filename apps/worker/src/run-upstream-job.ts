@@ -1,106 +1,137 @@
-import { commitStart, recordUsage, tokensOf, type TokenUsage, type UpstreamJobData, type UpstreamJobResult } from '@ork/shared';
-import { StreamRelay } from './upstream/stream-relay.js';
+import { recordUsage, type ParsedUpstreamJob, type UpstreamJobResult } from '@ork/shared';
 import type { Logger } from 'pino';
+import { callUpstream, NO_TOKENS, safeJson, type Attempt } from './call-upstream.js';
+import { drainKey } from './drain-key.js';
+import { applyKeyVerdict } from './key-health.js';
+import { replyRefusal } from './refusal.js';
+import { reroute } from './reroute.js';
+import { retryDelayMs } from './retry-policy.js';
+import { classifyResponse } from './upstream/classify-response.js';
 import { waitForSlot } from './wait-for-slot.js';
 import type { KeyWorkerContext } from './worker-context.js';
 
 export type JobRun = UpstreamJobResult | 'requeue';
 
-/** Runs one queued request on this key: waits for its slot, calls OpenRouter, replies to the API. */
-export async function runUpstreamJob(ctx: KeyWorkerContext, data: UpstreamJobData, log: Logger): Promise<JobRun> {
-  const { requestId } = data;
+/** Runs one queued request on this key: waits for its slot, calls OpenRouter, then replies or moves it. */
+export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstreamJob, log: Logger): Promise<JobRun> {
   const remaining = data.deadline - Date.now();
   if (remaining <= 0) {
-    await ctx.redis.zrem(`${ctx.slot.base}:pending`, requestId);
+    await ctx.redis.zrem(`${ctx.slot.base}:pending`, data.requestId);
     return { outcome: 'expired' };
   }
-  const tracked = ctx.cancels.track(requestId);
+  const tracked = ctx.cancels.track(data.requestId);
   const signal = AbortSignal.any([tracked.signal, AbortSignal.timeout(remaining)]);
   try {
-    const slot = await waitForSlot(ctx, requestId, signal);
-    if (slot.kind === 'requeue') return 'requeue';
-    if (slot.kind === 'cancelled') return { outcome: 'cancelled' };
-    if (slot.kind === 'exhausted') {
-      await ctx.replies.send(data.replyTo, requestId, {
-        type: 'error',
-        status: 429,
-        code: 'daily_limit_reached',
-        message: 'Every OpenRouter key has used its requests for today; the limits reset at 00:00 UTC.',
-        retryAfterMs: slot.resetInMs,
-      });
-      return { outcome: 'exhausted' };
+    const slot = await waitForSlot(ctx, data.requestId, signal);
+    switch (slot.kind) {
+      case 'requeue':
+        return 'requeue';
+      case 'cancelled':
+        return { outcome: 'cancelled' };
+      case 'exhausted':
+      case 'disabled':
+        return await moveElsewhere(ctx, data, data.attempt, 0);
+      case 'granted':
+        break;
     }
-    return await callUpstream(ctx, data, signal, log);
+    const attempt = await callUpstream(ctx, data, signal, log);
+    if (attempt.kind === 'answer') {
+      log.debug({ status: attempt.answer.status, upstreamMs: attempt.upstreamMs, stream: data.stream }, 'upstream answered');
+    }
+    return await settle(ctx, data, attempt);
   } finally {
     tracked.release();
   }
 }
 
-async function callUpstream(
-  ctx: KeyWorkerContext,
-  data: UpstreamJobData,
-  signal: AbortSignal,
-  log: Logger,
-): Promise<UpstreamJobResult> {
-  const started = performance.now();
-  let commit: Promise<void> | undefined;
-  let sentAt = 0;
-  const onSent = (): void => {
-    sentAt = performance.timeOrigin + performance.now();
-    // Without spacing there is nothing to hold back; the grant already counted the start.
-    if (ctx.limits.minIntervalMs === 0) return;
-    commit = commitStart(ctx.redis, ctx.slot, data.requestId, ctx.limits).catch((err: unknown) =>
-      log.error({ err }, 'could not record the request start'),
-    );
-  };
-  const relay = data.stream ? new StreamRelay(ctx.replies, data.replyTo, data.requestId) : undefined;
-  try {
-    const response = await ctx.upstream.send(
-      { endpoint: data.endpoint, secret: ctx.key.secret, body: data.body, headers: data.headers, stream: data.stream, signal, onSent },
-      relay,
-    );
-    const upstreamMs = Math.round(performance.now() - started);
-    let usage: TokenUsage;
-    if (relay?.started) {
-      await relay.end();
-      usage = relay.usage ?? NO_TOKENS;
-    } else {
-      usage = response.status === 200 ? tokensOf(safeJson(response.body)) : NO_TOKENS;
-      await ctx.replies.send(data.replyTo, data.requestId, { type: 'response', ...response, usage });
-    }
-    await recordUsage(ctx.redis, ctx.slot.base, { succeeded: response.status < 400, ...usage });
-    log.debug({ status: response.status, upstreamMs, stream: data.stream, sentAt }, 'upstream answered');
-    return { outcome: 'answered', status: response.status, upstreamMs, ...usage };
-  } catch (err) {
+/** Moves the request to another key, or tells the client that none can take it. */
+async function moveElsewhere(ctx: KeyWorkerContext, data: ParsedUpstreamJob, attempt: number, delayMs: number): Promise<UpstreamJobResult> {
+  const result = await reroute(ctx, data, { excludeKeyIds: [ctx.key.id], delayMs, attempt });
+  if (result.kind === 'moved') return { outcome: 'rerouted' };
+  await replyRefusal(ctx, data, result);
+  return { outcome: 'exhausted' };
+}
+
+async function settle(ctx: KeyWorkerContext, data: ParsedUpstreamJob, attempt: Attempt): Promise<JobRun> {
+  if (attempt.kind === 'cancelled') {
     await recordUsage(ctx.redis, ctx.slot.base, { succeeded: false, ...NO_TOKENS });
-    if (signal.aborted && Date.now() < data.deadline) return { outcome: 'cancelled' };
-    const timedOut = Date.now() >= data.deadline;
-    log.warn({ err: timedOut ? undefined : err, timedOut }, 'upstream request failed');
-    const status = timedOut ? 504 : 502;
-    const message = timedOut
-      ? 'OpenRouter did not answer within QUEUE_TIMEOUT_MS.'
-      : `Could not reach OpenRouter: ${err instanceof Error ? err.message : 'unknown error'}`;
-    if (relay?.started) await relay.fail(message, status);
-    else {
+    return { outcome: 'cancelled' };
+  }
+  if (attempt.kind === 'network-error') {
+    await recordUsage(ctx.redis, ctx.slot.base, { succeeded: false, ...NO_TOKENS });
+    if (attempt.relay) {
+      await attempt.relay.fail(attempt.message, attempt.timedOut ? 504 : 502);
+      return { outcome: 'failed' };
+    }
+    if (!attempt.timedOut && data.attempt < ctx.maxAttempts) {
+      const moved = await retryElsewhere(ctx, data);
+      if (moved) return { outcome: 'rerouted' };
+    }
+    await ctx.replies.send(data.replyTo, data.requestId, {
+      type: 'error',
+      status: attempt.timedOut ? 504 : 502,
+      code: attempt.timedOut ? 'upstream_timeout' : 'upstream_unreachable',
+      message: attempt.message,
+    });
+    return { outcome: 'failed' };
+  }
+
+  const { answer } = attempt;
+  const verdict = classifyResponse(answer);
+  await recordUsage(ctx.redis, ctx.slot.base, {
+    succeeded: verdict.kind === 'deliver' && answer.status < 400,
+    ...(verdict.kind === 'deliver' ? attempt.usage : NO_TOKENS),
+  });
+  switch (verdict.kind) {
+    case 'deliver':
+      return deliver(ctx, data, attempt);
+    case 'key-cooldown': {
+      await applyKeyVerdict(ctx, verdict);
+      const result = await reroute(ctx, data, { excludeKeyIds: [ctx.key.id], delayMs: 0, attempt: data.attempt });
+      // No other key free: wait here until the cooldown ends, without using an attempt.
+      return result.kind === 'moved' ? { outcome: 'rerouted' } : 'requeue';
+    }
+    case 'key-exhausted':
+    case 'key-disabled': {
+      await applyKeyVerdict(ctx, verdict);
+      void drainKey(ctx).catch((err: unknown) => ctx.logger.error({ err }, 'could not move waiting requests off the key'));
+      if (verdict.kind === 'key-exhausted') return moveElsewhere(ctx, data, data.attempt, 0);
+      const result = await reroute(ctx, data, { excludeKeyIds: [ctx.key.id], delayMs: 0, attempt: data.attempt });
+      if (result.kind === 'moved') return { outcome: 'rerouted' };
       await ctx.replies.send(data.replyTo, data.requestId, {
         type: 'error',
-        status,
-        code: timedOut ? 'upstream_timeout' : 'upstream_unreachable',
-        message,
+        status: 503,
+        code: 'no_usable_key',
+        message: `No usable OpenRouter key: OpenRouter refused the last one (${answer.status}, ${verdict.reason}).`,
       });
+      return { outcome: 'failed' };
     }
-    return { outcome: 'failed' };
-  } finally {
-    await commit;
+    case 'retry':
+      if (data.attempt < ctx.maxAttempts && (await retryElsewhere(ctx, data))) return { outcome: 'rerouted' };
+      return deliver(ctx, data, attempt);
   }
 }
 
-const NO_TOKENS: TokenUsage = { promptTokens: 0, completionTokens: 0 };
+/** Another try after a backoff, on another key if one can take it, else on this one. */
+async function retryElsewhere(ctx: KeyWorkerContext, data: ParsedUpstreamJob): Promise<boolean> {
+  const o = { delayMs: retryDelayMs(data.attempt), attempt: data.attempt + 1 };
+  const elsewhere = await reroute(ctx, data, { ...o, excludeKeyIds: [ctx.key.id] });
+  if (elsewhere.kind === 'moved') return true;
+  return (await reroute(ctx, data, { ...o, excludeKeyIds: [] })).kind === 'moved';
+}
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
+/** Upstream's answer to the client; a 200 that carries an error goes out with that error's status. */
+async function deliver(ctx: KeyWorkerContext, data: ParsedUpstreamJob, attempt: Extract<Attempt, { kind: 'answer' }>): Promise<UpstreamJobResult> {
+  const { answer, contentType, usage, upstreamMs } = attempt;
+  let status = answer.status;
+  if (!answer.streamed) {
+    if (status === 200 && classifyResponse(answer).kind === 'retry') status = errorStatusOf(answer.body);
+    await ctx.replies.send(data.replyTo, data.requestId, { type: 'response', status, contentType, body: answer.body, usage });
   }
+  return { outcome: 'answered', status, upstreamMs, ...usage };
+}
+
+function errorStatusOf(body: string): number {
+  const code = (safeJson(body) as { error?: { code?: unknown } } | null)?.error?.code;
+  return typeof code === 'number' && code >= 400 && code <= 599 ? code : 502;
 }

@@ -5,7 +5,8 @@ export type SlotOutcome =
   | { kind: 'granted' }
   | { kind: 'requeue' }
   | { kind: 'cancelled' }
-  | { kind: 'exhausted'; resetInMs: number };
+  | { kind: 'exhausted'; resetInMs: number }
+  | { kind: 'disabled' };
 
 /**
  * Waits, inside this worker, for the key's next slot when it is imminent; hands the job back
@@ -22,6 +23,8 @@ export async function waitForSlot(ctx: KeyWorkerContext, requestId: string, sign
         return { kind: 'cancelled' };
       case 'exhausted':
         return { kind: 'exhausted', resetInMs: decision.resetInMs };
+      case 'disabled':
+        return { kind: 'disabled' };
       case 'wait-in-queue':
         return { kind: 'requeue' };
       case 'wait-here':

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { CancelListener, KeyLimits, RedisKeys, ReplyWriter, SlotTarget, UpstreamKey } from '@ork/shared';
+import type { CancelListener, KeyLimits, KeyQueues, RedisKeys, ReplyWriter, SlotTarget, UpstreamKey } from '@ork/shared';
 import type { UpstreamClient } from './upstream/upstream-client.js';
 
 /** Everything the job handler of one key needs; built once per key at start-up. */
@@ -10,8 +10,12 @@ export interface KeyWorkerContext {
   limits: KeyLimits;
   key: UpstreamKey;
   slot: SlotTarget;
+  /** Every key's queue, to move requests between keys. */
+  queues: KeyQueues;
   upstream: UpstreamClient;
   replies: ReplyWriter;
   cancels: CancelListener;
+  /** Upstream attempts one request may use before its last error goes to the client. */
+  maxAttempts: number;
   logger: Logger;
 }

@@ -2,7 +2,8 @@
 -- KEYS[1] BullMQ limiter key of the key's queue, KEYS[2] cancel key of the request
 -- ARGV: base, requestId, interval, perMinute, perDay, leadMs, horizonMs, sendLockMs
 -- Returns {code, ms}: 1 granted (ms = starts today), 2 wait here ms, 3 wait in queue ms,
---                     4 cancelled, 5 exhausted for today (ms until the day resets)
+--                     4 cancelled, 5 exhausted for today (ms until the day resets),
+--                     6 the key is disabled (invalid, no credits)
 local base = ARGV[1]
 local request_id = ARGV[2]
 local interval = tonumber(ARGV[3])
@@ -32,8 +33,14 @@ if redis.call('EXISTS', KEYS[2]) == 1 then
   return {4, 0}
 end
 
+local out = out_of_rotation(state_key, now)
+if out and out ~= 'exhausted' then
+  redis.call('ZREM', base .. ':pending', request_id)
+  return {6, 0}
+end
+
 local limit = day_limit(state_key, per_day)
-if limit > 0 and started_today(base, now) >= limit then
+if out == 'exhausted' or (limit > 0 and started_today(base, now) >= limit) then
   local reset = (day_number(now) + 1) * DAY_MS
   redis.call('ZREM', base .. ':pending', request_id)
   block_queue_until(reset)

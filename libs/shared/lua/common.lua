@@ -20,6 +20,16 @@ local function day_limit(state_key, configured)
   return configured
 end
 
+-- A key out of rotation: invalid or out of credits (disabled), or told by upstream it is done
+-- for the day (exhaustedUntil). Returns the reason, or nil when the key may serve.
+local function out_of_rotation(state_key, now)
+  local disabled = redis.call('HGET', state_key, 'disabled')
+  if disabled then return disabled end
+  local exhausted = tonumber(redis.call('HGET', state_key, 'exhaustedUntil'))
+  if exhausted and exhausted > now then return 'exhausted' end
+  return nil
+end
+
 local function started_today(base, now)
   return tonumber(redis.call('HGET', base .. ':day:' .. day_number(now), 'started')) or 0
 end

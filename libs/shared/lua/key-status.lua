@@ -14,4 +14,5 @@ local pending = redis.call('ZCARD', base .. ':pending')
 local limit = day_limit(state_key, per_day)
 local cooldown = redis.call('HGET', state_key, 'cooldownUntil') or '0'
 local disabled = redis.call('HGET', state_key, 'disabled') or ''
-return {now, start, minute, day[1] or '0', day[2] or '0', day[3] or '0', day[4] or '0', day[5] or '0', pending, limit, cooldown, disabled}
+local exhausted_until = redis.call('HGET', state_key, 'exhaustedUntil') or '0'
+return {now, start, minute, day[1] or '0', day[2] or '0', day[3] or '0', day[4] or '0', day[5] or '0', pending, limit, cooldown, disabled, exhausted_until}

@@ -1,6 +1,7 @@
 -- Picks the key whose next free slot comes first for one new request and reserves a place on it,
 -- atomically, so several API processes never promise the same quota twice.
 -- ARGV: requestId, pendingTtlMs, queueTimeoutMs, interval, perMinute, perDay, base1, base2, ...
+-- (a base prefixed with '!' is skipped: a key the request must not go back to)
 -- Returns {index, ms}: index >= 1 chosen key (ms = estimated wait), 0 none can serve today
 -- (ms until the day resets), -1 the estimated wait exceeds the queue timeout (ms = estimate).
 local request_id = ARGV[1]
@@ -15,7 +16,7 @@ local best, best_at, best_load = 0, 0, 0
 for i = 7, #ARGV do
   local base = ARGV[i]
   local state_key = base .. ':state'
-  if redis.call('HEXISTS', state_key, 'disabled') == 0 then
+  if string.sub(base, 1, 1) ~= '!' and not out_of_rotation(state_key, now) then
     local pending_key = base .. ':pending'
     redis.call('ZREMRANGEBYSCORE', pending_key, '-inf', now)
     local pending = redis.call('ZCARD', pending_key)

@@ -4,13 +4,17 @@
  * how close the gateway gets, without one request arriving upstream too early, is its utilisation.
  */
 import { findViolations, spacingStats } from '../../../apps/simulator/dist/index.js';
-import { enforcedSpacingMs } from '../../../libs/shared/dist/index.js';
+import * as shared from '../../../libs/shared/dist/index.js';
 import { CHAT_PATH, createClient, loadProblem, runLoad } from '../load.js';
 import { int, ms } from '../stats.js';
 
 export const BURST = 200;
 export const SPACING_MS = 250;
 export const TARGET_RATIO = 1.03;
+
+/** The spacing the gateway really enforces (its jitter margin included), if the library still says. */
+const ENFORCED_MS =
+  typeof shared.enforcedSpacingMs === 'function' ? shared.enforcedSpacingMs({ minIntervalMs: SPACING_MS, perMinute: 0, perDay: 0 }) : undefined;
 
 /** The gateway settings this scenario needs. */
 export const GATEWAY_ENV = {
@@ -27,7 +31,6 @@ export async function quotaUtilisation(stack, { progress }) {
   const keys = stack.keys.length;
   const perKey = Math.ceil(BURST / keys);
   const idealMs = (perKey - 1) * SPACING_MS;
-  const floorMs = (perKey - 1) * enforcedSpacingMs({ minIntervalMs: SPACING_MS, perMinute: 0, perDay: 0 });
   const client = createClient(stack.gateway.url, BURST);
   const problems = [];
   const check = (label, r) => {
@@ -54,6 +57,7 @@ export async function quotaUtilisation(stack, { progress }) {
   const stats = spacingStats(burstRecords);
   const minGap = Math.min(...stats.map((s) => s.minGapMs ?? Infinity));
   const counts = stats.map((s) => s.requests);
+  const meanGap = meanGapMs(burstRecords);
   const arrivals = burstRecords.map((r) => r.hrMs);
   const upstreamSpanMs = arrivals.length ? Math.max(...arrivals) - Math.min(...arrivals) : NaN;
   const ratio = burst.makespanMs / idealMs;
@@ -66,7 +70,7 @@ export async function quotaUtilisation(stack, { progress }) {
   return {
     id: 'utilisation',
     title: `2. Quota utilisation (${BURST} requests at once, ${keys} keys, KEY_MIN_INTERVAL_MS=${SPACING_MS}, 1 API + 1 worker process)`,
-    header: ['requests', 'ideal ms', 'makespan ms', 'ratio', 'upstream span ms', 'min gap ms', 'per key', 'violations'],
+    header: ['requests', 'ideal ms', 'makespan ms', 'ratio', 'upstream span ms', 'min gap ms', 'mean gap ms', 'per key', 'violations'],
     rows: [
       [
         String(BURST),
@@ -75,14 +79,17 @@ export async function quotaUtilisation(stack, { progress }) {
         ratio.toFixed(3),
         int(upstreamSpanMs),
         ms(minGap, 1),
+        ms(meanGap, 1),
         counts.length ? `${Math.min(...counts)}–${Math.max(...counts)}` : 'n/a',
         String(violations.length),
       ],
     ],
     notes: [
       `ideal = (${perKey} − 1) × ${SPACING_MS} ms; makespan = first send to last answer at the client;`,
-      'upstream span = first to last burst arrival at the simulator; min gap = smallest gap between two arrivals on one key.',
-      `The gateway spaces by ${enforcedSpacingMs({ minIntervalMs: SPACING_MS, perMinute: 0, perDay: 0 })} ms (a jitter margin over ${SPACING_MS} ms), so its own floor is ${int(floorMs)} ms (ratio ${(floorMs / idealMs).toFixed(3)}).`,
+      'upstream span = first to last burst arrival at the simulator; min / mean gap = between consecutive arrivals on one key.',
+      ENFORCED_MS === undefined
+        ? 'The spacing the gateway enforces internally is not exported by @ork/shared (enforcedSpacingMs).'
+        : `The gateway spaces by ${ENFORCED_MS} ms (a jitter margin over ${SPACING_MS} ms), so its own floor is ${int((perKey - 1) * ENFORCED_MS)} ms (ratio ${(((perKey - 1) * ENFORCED_MS) / idealMs).toFixed(3)}).`,
       stack.sim.prioritised ? 'The simulator ran at nice −15 so its arrival timestamps carry little scheduling jitter.' : 'The simulator could not be given a higher CPU priority (not root); arrival timestamps may carry scheduling jitter.',
     ],
     targets: [
@@ -91,4 +98,19 @@ export async function quotaUtilisation(stack, { progress }) {
     ],
     problems,
   };
+}
+
+/** Average gap between consecutive burst arrivals of one key, over all keys. */
+function meanGapMs(records) {
+  const byKey = new Map();
+  for (const r of records) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r.hrMs]);
+  let sum = 0;
+  let gaps = 0;
+  for (const list of byKey.values()) {
+    if (list.length < 2) continue;
+    list.sort((a, b) => a - b);
+    sum += list[list.length - 1] - list[0];
+    gaps += list.length - 1;
+  }
+  return gaps === 0 ? NaN : sum / gaps;
 }

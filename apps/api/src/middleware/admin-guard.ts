@@ -1,6 +1,7 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { AuthenticationError, ForbiddenError } from '@ork/shared';
+import { AuthenticationError, ForbiddenError, TrustedProxies } from '@ork/shared';
+import { basicCredentials, credentialsMatch } from '../admin/basic-credentials.js';
+import { decideLocalCaller } from '../admin/local-caller.js';
 
 export interface AdminAuth {
   enabled: boolean;
@@ -8,45 +9,28 @@ export interface AdminAuth {
   password: string;
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
-
-export function isLoopback(address: string | undefined): boolean {
-  return address !== undefined && LOOPBACK.test(address);
-}
-
-function sameSecret(a: string, b: string): boolean {
-  // Hashing first gives equal lengths, so the comparison time says nothing about either value.
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
-}
-
-function basicCredentials(header: string | undefined): { user: string; pass: string } | undefined {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (!match?.[1]) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
-  return { user: decoded.slice(0, colon), pass: decoded.slice(colon + 1) };
-}
+/** What makes the browser show its login prompt. */
+export const ADMIN_CHALLENGE = 'Basic realm="openrouter-key-aggregator admin", charset="UTF-8"';
 
 /**
- * The admin surface: HTTP Basic auth when AUTH_ENABLED, otherwise loopback callers only
- * (the socket's address: proxy headers are not trusted here).
+ * The admin surface: HTTP Basic auth when AUTH_ENABLED, otherwise local callers only
+ * (see decideLocalCaller for how proxies are treated). Client keys never count here.
  */
-export function adminGuard(auth: AdminAuth): RequestHandler {
+export function adminGuard(auth: AdminAuth, trustProxy: readonly string[] = []): RequestHandler {
+  const trusted = new TrustedProxies(trustProxy);
   return (req, res, next) => {
     if (!auth.enabled) {
-      if (isLoopback(req.socket.remoteAddress)) return next();
+      const decision = decideLocalCaller(req.socket.remoteAddress, req.headers, trusted);
+      if (decision.local) return next();
+      req.log?.warn({ reason: decision.reason }, 'admin surface refused a non-local caller');
       return next(
-        new ForbiddenError('The admin surface answers only local callers while AUTH_ENABLED=false.'),
+        new ForbiddenError(
+          'The admin surface answers only local callers while AUTH_ENABLED=false; set AUTH_ENABLED=true to use it remotely.',
+        ),
       );
     }
-    const creds = basicCredentials(req.headers.authorization);
-    const userOk = creds !== undefined && sameSecret(creds.user, auth.username);
-    const passOk = creds !== undefined && sameSecret(creds.pass, auth.password);
-    if (userOk && passOk) return next();
-    res.setHeader('www-authenticate', 'Basic realm="openrouter-key-aggregator admin", charset="UTF-8"');
+    if (credentialsMatch(basicCredentials(req.headers.authorization), auth.username, auth.password)) return next();
+    res.setHeader('www-authenticate', ADMIN_CHALLENGE);
     next(new AuthenticationError('Admin credentials required.', { code: 'admin_auth_required' }));
   };
 }

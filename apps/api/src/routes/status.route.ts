@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { ServiceUnavailableError } from '@ork/shared';
+import { ServiceUnavailableError, type ClientKeyInfo, type ClientKeyStore } from '@ork/shared';
 import type { KeyStatus, KeyStatusReader } from '../status/key-status-reader.js';
 
 function totals(keys: KeyStatus[]) {
@@ -22,17 +22,45 @@ function totals(keys: KeyStatus[]) {
   };
 }
 
-/** GET /api/status: every key (masked) with its limits, counts and queue; pool totals. */
-export function statusRouter(statuses: KeyStatusReader): Router {
+/** Usage attributed to client keys: who spent what today and in total. */
+function clientsSection(required: boolean, keys: ClientKeyInfo[]) {
+  const sum = (f: (k: ClientKeyInfo) => number): number => keys.reduce((acc, k) => acc + f(k), 0);
+  return {
+    required,
+    keys: keys.length,
+    activeKeys: keys.filter((k) => k.active).length,
+    requestsToday: sum((k) => k.usage.today.requests),
+    promptTokensToday: sum((k) => k.usage.today.promptTokens),
+    completionTokensToday: sum((k) => k.usage.today.completionTokens),
+    usage: keys.map(({ id, name, masked, active, rateLimit, lastUsedAt, usage }) => ({
+      id,
+      name,
+      masked,
+      active,
+      rateLimit,
+      lastUsedAt,
+      ...usage,
+    })),
+  };
+}
+
+/** GET /api/status: every key (masked) with its limits, counts and queue; pool totals; client key usage. */
+export function statusRouter(statuses: KeyStatusReader, clients: ClientKeyStore, clientKeysRequired: boolean): Router {
   const router = Router();
   router.get('/api/status', async (_req, res) => {
     let keys: KeyStatus[];
+    let clientKeys: ClientKeyInfo[];
     try {
-      keys = await statuses.readAll();
+      [keys, clientKeys] = await Promise.all([statuses.readAll(), clients.list()]);
     } catch (err) {
       throw new ServiceUnavailableError('Redis is unreachable; status is unavailable.', { cause: err });
     }
-    res.json({ time: new Date().toISOString(), pool: totals(keys), keys });
+    res.json({
+      time: new Date().toISOString(),
+      pool: totals(keys),
+      keys,
+      clients: clientsSection(clientKeysRequired, clientKeys),
+    });
   });
   return router;
 }

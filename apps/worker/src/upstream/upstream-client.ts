@@ -16,6 +16,8 @@ export interface UpstreamRequest {
 export interface UpstreamResponse {
   status: number;
   contentType: string;
+  /** The headers that matter for classification (x-ratelimit-*, retry-after), lower-cased. */
+  headers: Record<string, string>;
   /** Empty when the body went to a ResponseSink instead. */
   body: string;
 }
@@ -50,6 +52,7 @@ export class UpstreamClient {
       const chunks: Buffer[] = [];
       let status = 0;
       let contentType = 'application/json';
+      const headers: Record<string, string> = {};
       let sent = false;
       let streaming = false;
       const markSent = (): void => {
@@ -72,9 +75,10 @@ export class UpstreamClient {
           markSent();
           status = statusCode;
           for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-            if (rawHeaders[i]?.toString('latin1').toLowerCase() === 'content-type') {
-              contentType = rawHeaders[i + 1]?.toString('latin1') ?? contentType;
-            }
+            const name = rawHeaders[i]?.toString('latin1').toLowerCase() ?? '';
+            const value = rawHeaders[i + 1]?.toString('latin1') ?? '';
+            if (name === 'content-type') contentType = value;
+            else if (name.startsWith('x-ratelimit-') || name === 'retry-after') headers[name] = value;
           }
           streaming = sink?.start(status, contentType) ?? false;
           return true;
@@ -86,7 +90,7 @@ export class UpstreamClient {
         },
         onComplete: () => {
           done();
-          resolve({ status, contentType, body: Buffer.concat(chunks).toString('utf8') });
+          resolve({ status, contentType, headers, body: Buffer.concat(chunks).toString('utf8') });
         },
         onError: (err) => {
           markSent();
@@ -111,6 +115,18 @@ export class UpstreamClient {
         handler,
       );
     });
+  }
+
+  /** `GET /key`: whether OpenRouter accepts the key now, and its credit state. Spends no request quota. */
+  async probeKey(secret: string, signal: AbortSignal): Promise<{ status: number; body: string }> {
+    const res = await this.agent.request({
+      origin: this.origin,
+      path: `${this.basePath}/key`,
+      method: 'GET',
+      headers: { authorization: `Bearer ${secret}`, accept: 'application/json' },
+      signal,
+    });
+    return { status: res.statusCode, body: await res.body.text() };
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TrustedProxies } from './trusted-proxies.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -39,14 +40,30 @@ export const configSchema = z
     AUTH_ENABLED: bool,
     AUTH_USERNAME: z.string().default(''),
     AUTH_PASSWORD: z.string().default(''),
+    /**
+     * Proxies whose X-Forwarded-For decides whether an admin caller is local (AUTH_ENABLED=false):
+     * `loopback`, `private`, addresses or CIDRs. Empty: forwarded requests are never local.
+     */
+    TRUST_PROXY: commaList
+      .transform((list) => list.filter((entry) => entry !== 'false' && entry !== 'none'))
+      .superRefine((list, ctx) => {
+        if (list.includes('true')) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'cannot be true: name the proxies (loopback, private, addresses or CIDRs); trusting every hop lets any client pass for local',
+          });
+          return;
+        }
+        try {
+          new TrustedProxies(list);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `entry ${(err as Error).message}` });
+        }
+      }),
     CORS_ORIGINS: commaList.transform((list) => (list.length === 0 ? ['*'] : list)),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
-    if (c.API_KEY_AUTH_ENABLED) {
-      // Refuse rather than run open while the operator believes clients need a key.
-      ctx.addIssue({ code: 'custom', path: ['API_KEY_AUTH_ENABLED'], message: 'is not supported by this version yet' });
-    }
     if (c.AUTH_ENABLED && (c.AUTH_USERNAME === '' || c.AUTH_PASSWORD === '')) {
       ctx.addIssue({
         code: 'custom',

@@ -23,6 +23,8 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   apiKeyAuthEnabled: boolean;
   adminAuth: { enabled: boolean; username: string; password: string };
+  /** TRUST_PROXY entries (`loopback`, `private`, addresses, CIDRs); empty trusts no proxy. */
+  trustProxy: string[];
   corsOrigins: string[];
   logLevel: RawConfig['LOG_LEVEL'];
 }
@@ -46,6 +48,7 @@ function toAppConfig(c: RawConfig): AppConfig {
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     apiKeyAuthEnabled: c.API_KEY_AUTH_ENABLED,
     adminAuth: { enabled: c.AUTH_ENABLED, username: c.AUTH_USERNAME, password: c.AUTH_PASSWORD },
+    trustProxy: c.TRUST_PROXY,
     corsOrigins: c.CORS_ORIGINS,
     logLevel: c.LOG_LEVEL,
   };

@@ -22,10 +22,20 @@ export const upstreamJobSchema = z.object({
   /** Epoch ms after which nobody waits for the answer any more. */
   deadline: z.number().int().positive(),
   stream: z.boolean(),
+  /** Upstream attempts made so far, this one included. */
+  attempt: z.number().int().min(1).default(1),
+  /** Times the request moved between key queues; makes each move's job id unique. */
+  hop: z.number().int().min(0).default(0),
 });
-export type UpstreamJobData = z.infer<typeof upstreamJobSchema>;
+export type UpstreamJobData = z.input<typeof upstreamJobSchema>;
+export type ParsedUpstreamJob = z.output<typeof upstreamJobSchema>;
 
-export type UpstreamOutcome = 'answered' | 'cancelled' | 'expired' | 'exhausted' | 'failed';
+/** The job id of a request's n-th move; the first keeps the request id so the API can remove it. */
+export function upstreamJobId(requestId: string, hop: number): string {
+  return hop === 0 ? requestId : `${requestId}-h${hop}`;
+}
+
+export type UpstreamOutcome = 'answered' | 'cancelled' | 'expired' | 'exhausted' | 'failed' | 'rerouted';
 
 /** Kept as the job's return value: a summary for Bull Board, never the prompt or the answer. */
 export interface UpstreamJobResult {

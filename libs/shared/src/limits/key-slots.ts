@@ -28,7 +28,8 @@ export type SlotDecision =
   | { kind: 'wait-here'; ms: number }
   | { kind: 'wait-in-queue'; ms: number }
   | { kind: 'cancelled' }
-  | { kind: 'exhausted'; resetInMs: number };
+  | { kind: 'exhausted'; resetInMs: number }
+  | { kind: 'disabled' };
 
 export interface SlotTarget {
   /** `RedisKeys.keyBase(keyId)` */
@@ -71,6 +72,8 @@ export async function acquireSlot(
       return { kind: 'cancelled' };
     case 5:
       return { kind: 'exhausted', resetInMs: ms };
+    case 6:
+      return { kind: 'disabled' };
     default:
       throw new Error(`acquire.lua returned unknown code ${code}`);
   }

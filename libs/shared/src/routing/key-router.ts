@@ -14,6 +14,8 @@ export interface RouteInput {
   requestId: string;
   /** `RedisKeys.keyBase(id)` for every key, in registry order. */
   bases: readonly string[];
+  /** Bases the request must not be routed to (e.g. the key that just failed it). */
+  exclude?: readonly string[];
   limits: KeyLimits;
   queueTimeoutMs: number;
 }
@@ -31,7 +33,7 @@ export async function routeRequest(redis: Redis, input: RouteInput): Promise<Rou
       enforcedSpacingMs(input.limits),
       input.limits.perMinute,
       input.limits.perDay,
-      ...input.bases,
+      ...input.bases.map((b) => (input.exclude?.includes(b) ? `!${b}` : b)),
     ]),
   );
   if (index > 0) return { kind: 'routed', index: index - 1, estimatedWaitMs: ms };

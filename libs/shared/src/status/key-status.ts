@@ -34,9 +34,9 @@ export async function readKeyLimitStatus(redis: Redis, base: string, limits: Key
   const started = n(3);
   const cooldown = n(10);
   const disabled = String(r[11] ?? '');
-  const exhausted = perDay > 0 && started >= perDay;
   const dayMs = 86_400_000;
   const resetsAt = (Math.floor(now / dayMs) + 1) * dayMs;
+  const exhausted = (perDay > 0 && started >= perDay) || n(12) > now;
   const nextStart = exhausted ? Math.max(n(1), resetsAt) : n(1);
   let state: KeyState = 'active';
   if (disabled !== '') state = 'disabled';

@@ -1,0 +1,47 @@
+import { describe, expect, test } from 'vitest';
+import { describeKeyQueue } from '../src/admin/key-queue-description.js';
+import type { KeyStatus } from '../src/status/key-status-reader.js';
+
+function status(s: Partial<KeyStatus>): KeyStatus {
+  return {
+    id: 'abc',
+    key: 'sk-or-v1-ab…7f3c',
+    state: 'active',
+    disabledReason: null,
+    today: { started: 12, succeeded: 10, failed: 1, promptTokens: 0, completionTokens: 0 },
+    thisMinute: 3,
+    limits: { minIntervalMs: 5000, perMinute: 20, perDay: 200 },
+    reserved: 0,
+    nextFreeSlotAt: '2030-01-02T03:04:05.000Z',
+    nextFreeSlotInMs: 0,
+    cooldownUntil: null,
+    resetsAt: '2030-01-03T00:00:00.000Z',
+    queue: { name: 'key-abc', waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 },
+    ...s,
+  };
+}
+
+describe('Bull Board description of a key queue', () => {
+  test('active: use against the limits and the next slot', () => {
+    expect(describeKeyQueue(status({}))).toBe(
+      'active · today 12/200 started, 10 ok, 1 failed · this minute 3/20 · next free slot now',
+    );
+    expect(describeKeyQueue(status({ nextFreeSlotInMs: 4_200 }))).toContain('next free slot 03:04:05 UTC (in 5 s)');
+  });
+
+  test('cooling down, exhausted and disabled say so', () => {
+    expect(describeKeyQueue(status({ state: 'cooling-down', cooldownUntil: '2030-01-02T03:05:00.000Z' }))).toMatch(
+      /^cooling down until 03:05:00 UTC · /,
+    );
+    expect(describeKeyQueue(status({ state: 'exhausted' }))).toMatch(/^exhausted for today \(resets 00:00:00 UTC\) · /);
+    expect(describeKeyQueue(status({ state: 'disabled', disabledReason: 'invalid key (401)' }))).toMatch(
+      /^disabled: invalid key \(401\) · .* · no next slot$/,
+    );
+  });
+
+  test('limits that are off read as no limit', () => {
+    const text = describeKeyQueue(status({ limits: { minIntervalMs: 0, perMinute: 0, perDay: 0 } }));
+    expect(text).toContain('today 12 (no limit) started');
+    expect(text).toContain('this minute 3 (no limit)');
+  });
+});

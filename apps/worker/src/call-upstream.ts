@@ -1,0 +1,73 @@
+import { commitStart, tokensOf, type ParsedUpstreamJob, type TokenUsage } from '@ork/shared';
+import type { Logger } from 'pino';
+import type { UpstreamAnswer } from './upstream/classify-response.js';
+import { StreamRelay } from './upstream/stream-relay.js';
+import type { KeyWorkerContext } from './worker-context.js';
+
+export const NO_TOKENS: TokenUsage = { promptTokens: 0, completionTokens: 0 };
+
+export type Attempt =
+  | { kind: 'answer'; answer: UpstreamAnswer; contentType: string; usage: TokenUsage; upstreamMs: number }
+  | { kind: 'network-error'; message: string; timedOut: boolean; relay: StreamRelay | undefined }
+  | { kind: 'cancelled' };
+
+/**
+ * One upstream call on a granted slot. Records the departure (spacing counts from it), relays
+ * a streamed body as it arrives, and buffers anything else for classification.
+ */
+export async function callUpstream(
+  ctx: KeyWorkerContext,
+  data: ParsedUpstreamJob,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<Attempt> {
+  const started = performance.now();
+  let commit: Promise<void> | undefined;
+  const onSent = (): void => {
+    // Without spacing there is nothing to hold back; the grant already counted the start.
+    if (ctx.limits.minIntervalMs === 0) return;
+    commit = commitStart(ctx.redis, ctx.slot, data.requestId, ctx.limits).catch((err: unknown) =>
+      log.error({ err }, 'could not record the request start'),
+    );
+  };
+  const relay = data.stream ? new StreamRelay(ctx.replies, data.replyTo, data.requestId) : undefined;
+  try {
+    const response = await ctx.upstream.send(
+      { endpoint: data.endpoint, secret: ctx.key.secret, body: data.body, headers: data.headers, stream: data.stream, signal, onSent },
+      relay,
+    );
+    const upstreamMs = Math.round(performance.now() - started);
+    const streamed = relay?.started ?? false;
+    if (streamed) await relay?.end();
+    const usage = streamed ? (relay?.usage ?? NO_TOKENS) : response.status === 200 ? tokensOf(safeJson(response.body)) : NO_TOKENS;
+    return {
+      kind: 'answer',
+      answer: { status: response.status, headers: response.headers, body: response.body, streamed },
+      contentType: response.contentType,
+      usage,
+      upstreamMs,
+    };
+  } catch (err) {
+    if (signal.aborted && Date.now() < data.deadline) return { kind: 'cancelled' };
+    const timedOut = Date.now() >= data.deadline;
+    log.warn({ err: timedOut ? undefined : err, timedOut }, 'upstream request failed');
+    return {
+      kind: 'network-error',
+      timedOut,
+      relay: relay?.started ? relay : undefined,
+      message: timedOut
+        ? 'OpenRouter did not answer within QUEUE_TIMEOUT_MS.'
+        : `Could not reach OpenRouter: ${err instanceof Error ? err.message : 'unknown error'}`,
+    };
+  } finally {
+    await commit;
+  }
+}
+
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,27 @@
+import type { ParsedUpstreamJob, RouteDecision } from '@ork/shared';
+import type { KeyWorkerContext } from './worker-context.js';
+
+/** Tells the waiting client that no key can take its request any more. */
+export async function replyRefusal(
+  ctx: KeyWorkerContext,
+  data: ParsedUpstreamJob,
+  refusal: Exclude<RouteDecision, { kind: 'routed' }>,
+): Promise<void> {
+  if (refusal.kind === 'exhausted') {
+    await ctx.replies.send(data.replyTo, data.requestId, {
+      type: 'error',
+      status: 429,
+      code: 'daily_limit_reached',
+      message: 'No OpenRouter key can take more requests today (used up, invalid or out of credits); limits reset at 00:00 UTC.',
+      retryAfterMs: refusal.resetInMs,
+    });
+    return;
+  }
+  await ctx.replies.send(data.replyTo, data.requestId, {
+    type: 'error',
+    status: 429,
+    code: 'queue_full',
+    message: 'Every usable key is busy beyond this request’s remaining QUEUE_TIMEOUT_MS. Retry later.',
+    retryAfterMs: refusal.estimatedWaitMs,
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * What an upstream answer means for the request and for the key that sent it.
+ * Bodies follow OpenRouter's (see FACTS.md): its own 429s carry `metadata.headers` with
+ * X-RateLimit-*, a provider's 429 does not.
+ */
+export type Verdict =
+  | { kind: 'deliver' }
+  | { kind: 'key-cooldown'; untilMs: number }
+  | { kind: 'key-exhausted'; untilMs: number; learnedDayLimit: number | undefined }
+  | { kind: 'key-disabled'; reason: 'invalid' | 'no-credits' }
+  | { kind: 'retry'; reason: 'provider-rate-limited' | 'upstream-error' | 'error-in-200' };
+
+export interface UpstreamAnswer {
+  status: number;
+  /** Lower-cased response headers. */
+  headers: Record<string, string>;
+  body: string;
+  /** True when the body was relayed as a stream and cannot be retried any more. */
+  streamed: boolean;
+}
+
+interface ErrorBody {
+  error?: { message?: unknown; code?: unknown; metadata?: { headers?: Record<string, unknown> } };
+  choices?: unknown;
+}
+
+function parse(body: string): ErrorBody | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as ErrorBody) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** X-RateLimit-* from the body's metadata, else from real response headers. */
+function rateLimitHeader(answer: UpstreamAnswer, parsed: ErrorBody | undefined, name: string): number | undefined {
+  const fromBody = parsed?.error?.metadata?.headers;
+  const raw = fromBody?.[name] ?? fromBody?.[name.toLowerCase()] ?? answer.headers[name.toLowerCase()];
+  const n = Number(raw);
+  return raw !== undefined && raw !== null && Number.isFinite(n) ? n : undefined;
+}
+
+function nextUtcMidnight(now: number): number {
+  return (Math.floor(now / 86_400_000) + 1) * 86_400_000;
+}
+
+export function classifyResponse(answer: UpstreamAnswer, now = Date.now()): Verdict {
+  if (answer.streamed) return { kind: 'deliver' };
+  const parsed = answer.status === 200 || answer.status >= 400 ? parse(answer.body) : undefined;
+  const { status } = answer;
+
+  if (status === 429) {
+    const reset = rateLimitHeader(answer, parsed, 'X-RateLimit-Reset');
+    const fromOpenRouter = parsed?.error?.metadata?.headers !== undefined || answer.headers['x-ratelimit-limit'] !== undefined;
+    if (!fromOpenRouter) return { kind: 'retry', reason: 'provider-rate-limited' };
+    const message = typeof parsed?.error?.message === 'string' ? parsed.error.message : '';
+    if (/per-day/i.test(message)) {
+      const limit = rateLimitHeader(answer, parsed, 'X-RateLimit-Limit');
+      return { kind: 'key-exhausted', untilMs: reset && reset > now ? reset : nextUtcMidnight(now), learnedDayLimit: limit };
+    }
+    return { kind: 'key-cooldown', untilMs: reset && reset > now ? reset : now + 60_000 };
+  }
+  if (status === 401) return { kind: 'key-disabled', reason: 'invalid' };
+  if (status === 402) return { kind: 'key-disabled', reason: 'no-credits' };
+  if (status === 408 || status >= 500) return { kind: 'retry', reason: 'upstream-error' };
+  if (status === 200) {
+    const choices = parsed?.choices;
+    if (parsed?.error !== undefined || !Array.isArray(choices) || choices.length === 0) {
+      return { kind: 'retry', reason: 'error-in-200' };
+    }
+  }
+  // 2xx, and the client's own problems (400, 403 moderation, 404, 413, 422): as they are.
+  return { kind: 'deliver' };
+}

@@ -1,0 +1,73 @@
+import { describe, expect, test } from 'vitest';
+import { classifyResponse, type UpstreamAnswer } from '../src/upstream/classify-response.js';
+
+const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
+const MIDNIGHT = Date.UTC(2026, 10, 25);
+const answer = (status: number, body: unknown, headers: Record<string, string> = {}): UpstreamAnswer => ({
+  status,
+  headers,
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+  streamed: false,
+});
+
+// Bodies as OpenRouter sends them (FACTS.md).
+const perDay = {
+  error: {
+    message: 'Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day',
+    code: 429,
+    metadata: { headers: { 'X-RateLimit-Limit': '50', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(MIDNIGHT) }, provider_name: null },
+  },
+  user_id: 'user_x',
+};
+const perMinute = {
+  error: {
+    message: 'Rate limit exceeded: free-models-per-min. ',
+    code: 429,
+    metadata: { headers: { 'X-RateLimit-Limit': '20', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(NOW + 30_000) } },
+  },
+};
+const provider = {
+  error: {
+    message: 'Provider returned error',
+    code: 429,
+    metadata: { raw: 'temporarily rate-limited upstream', provider_name: 'X', limit_source: 'upstream_provider_shared_pool' },
+  },
+};
+
+describe('classifyResponse', () => {
+  test('OpenRouter per-minute 429 cools the key down until X-RateLimit-Reset', () => {
+    expect(classifyResponse(answer(429, perMinute), NOW)).toEqual({ kind: 'key-cooldown', untilMs: NOW + 30_000 });
+  });
+  test('the same headers as real response headers count too', () => {
+    const body = { error: { message: 'Rate limit exceeded: free-models-per-min.', code: 429 } };
+    const headers = { 'x-ratelimit-limit': '20', 'x-ratelimit-reset': String(NOW + 5_000) };
+    expect(classifyResponse(answer(429, body, headers), NOW)).toEqual({ kind: 'key-cooldown', untilMs: NOW + 5_000 });
+  });
+  test('OpenRouter per-day 429 exhausts the key until reset and teaches its real daily limit', () => {
+    expect(classifyResponse(answer(429, perDay), NOW)).toEqual({ kind: 'key-exhausted', untilMs: MIDNIGHT, learnedDayLimit: 50 });
+  });
+  test("a provider's 429 is not the key's fault: retry elsewhere", () => {
+    expect(classifyResponse(answer(429, provider), NOW)).toEqual({ kind: 'retry', reason: 'provider-rate-limited' });
+  });
+  test('401 and 402 take the key out of rotation', () => {
+    expect(classifyResponse(answer(401, { error: { message: 'User not found.', code: 401 } }))).toEqual({ kind: 'key-disabled', reason: 'invalid' });
+    expect(classifyResponse(answer(402, { error: { message: 'Insufficient credits', code: 402 } }))).toEqual({ kind: 'key-disabled', reason: 'no-credits' });
+  });
+  test.each([500, 502, 503, 408])('%i is retried', (status) => {
+    expect(classifyResponse(answer(status, { error: { message: 'x', code: status } }))).toEqual({ kind: 'retry', reason: 'upstream-error' });
+  });
+  test.each([
+    ['a top-level error', { error: { message: 'boom', code: 502 } }],
+    ['no choices', { id: 'gen', choices: [] }],
+    ['not JSON', 'upstream hiccup'],
+  ])('a 200 with %s is treated as an error', (_name, body) => {
+    expect(classifyResponse(answer(200, body))).toEqual({ kind: 'retry', reason: 'error-in-200' });
+  });
+  test.each([400, 403, 404, 413, 422])("%i is the client's problem: delivered as is", (status) => {
+    expect(classifyResponse(answer(status, { error: { message: 'x', code: status } }))).toEqual({ kind: 'deliver' });
+  });
+  test('a good answer and anything already streamed are delivered', () => {
+    expect(classifyResponse(answer(200, { choices: [{ message: { content: 'hi' } }] }))).toEqual({ kind: 'deliver' });
+    expect(classifyResponse({ ...answer(502, 'x'), streamed: true })).toEqual({ kind: 'deliver' });
+  });
+});
