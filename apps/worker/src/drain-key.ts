@@ -4,11 +4,11 @@ import { replyRefusal } from './refusal.js';
 import type { KeyWorkerContext } from './worker-context.js';
 
 /**
- * Moves every job still waiting for this key to usable keys, because the key has left
- * rotation. A job another worker has just taken is left alone: its own acquire sees the
- * key's state and moves it.
+ * Moves every job still waiting for this key to the key that can serve it first: another one
+ * when this key left rotation (`excludeSelf`), possibly this one again after a cooldown.
+ * A job another worker has just taken is left alone: its own acquire sees the key's state.
  */
-export async function drainKey(ctx: KeyWorkerContext): Promise<number> {
+export async function drainKey(ctx: KeyWorkerContext, excludeSelf: boolean): Promise<number> {
   const queue = ctx.queues.get(ctx.key.id);
   const jobs = await queue.getJobs(['waiting', 'prioritized', 'delayed'], 0, 10_000);
   let moved = 0;
@@ -19,7 +19,7 @@ export async function drainKey(ctx: KeyWorkerContext): Promise<number> {
     if (!parsed.success) continue;
     const data = parsed.data;
     await ctx.redis.zrem(`${ctx.slot.base}:pending`, data.requestId);
-    const result = await reroute(ctx, data, { excludeKeyIds: [ctx.key.id], delayMs: 0, attempt: data.attempt });
+    const result = await reroute(ctx, data, { excludeKeyIds: excludeSelf ? [ctx.key.id] : [], delayMs: 0, attempt: data.attempt });
     if (result.kind === 'moved') moved++;
     else await replyRefusal(ctx, data, result);
   }

@@ -87,6 +87,7 @@ async function settle(ctx: KeyWorkerContext, data: ParsedUpstreamJob, attempt: A
       return deliver(ctx, data, attempt);
     case 'key-cooldown': {
       await applyKeyVerdict(ctx, verdict);
+      void drainKey(ctx, false).catch((err: unknown) => ctx.logger.error({ err }, 'could not move waiting requests off the key'));
       const result = await reroute(ctx, data, { excludeKeyIds: [ctx.key.id], delayMs: 0, attempt: data.attempt });
       // No other key free: wait here until the cooldown ends, without using an attempt.
       return result.kind === 'moved' ? { outcome: 'rerouted' } : 'requeue';
@@ -94,7 +95,7 @@ async function settle(ctx: KeyWorkerContext, data: ParsedUpstreamJob, attempt: A
     case 'key-exhausted':
     case 'key-disabled': {
       await applyKeyVerdict(ctx, verdict);
-      void drainKey(ctx).catch((err: unknown) => ctx.logger.error({ err }, 'could not move waiting requests off the key'));
+      void drainKey(ctx, true).catch((err: unknown) => ctx.logger.error({ err }, 'could not move waiting requests off the key'));
       if (verdict.kind === 'key-exhausted') return moveElsewhere(ctx, data, data.attempt, 0);
       const result = await reroute(ctx, data, { excludeKeyIds: [ctx.key.id], delayMs: 0, attempt: data.attempt });
       if (result.kind === 'moved') return { outcome: 'rerouted' };
