@@ -28,6 +28,8 @@ export interface StackOptions {
 
 export interface Stack {
   keys: string[];
+  /** The environment the processes were started with, to start more. */
+  env: Record<string, string>;
   prefix: string;
   config: AppConfig;
   redis: Redis;
@@ -111,6 +113,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   return {
     keys,
+    env,
     prefix,
     config,
     redis,

@@ -89,6 +89,11 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       // next slot, so a worker never sleeps on a stale, longer window.
       limiter: { max: interval > 0 ? 1 : 1_000_000_000, duration: Math.min(Math.max(interval, 1), SLOT_LEAD_MS / 2) },
       autorun: false,
+      // A worker that dies mid-job loses its lock within 10 s and another worker re-runs the job
+      // (at least once: an upstream call that was already sent is sent again).
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
+      maxStalledCount: 3,
       ...JOB_RETENTION,
     });
     worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));

@@ -1,0 +1,61 @@
+import { afterEach, expect, test } from 'vitest';
+import { findViolations } from '@ork/simulator';
+import { answerOf, chat, waitFor } from '../support/client.js';
+import { idle, readStatus } from '../support/status.js';
+import { startStack, type Stack } from '../support/stack.js';
+import { WORKER_MAIN, runProcess } from '../support/processes.js';
+
+let stack: Stack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+const limits = { KEY_MIN_INTERVAL_MS: '150', KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0', LOG_LEVEL: 'info' };
+
+test('a worker killed with SIGKILL mid-burst loses no request: another worker picks up its jobs', async () => {
+  stack = await startStack({ keys: 3, workerProcesses: 2, env: limits, simulatorEnv: { SIM_LATENCY_MS: '400' } });
+  const s = stack;
+  const n = 30;
+  const pending = Promise.all(Array.from({ length: n }, (_, i) => chat(s.url, `crash ${i}`)));
+  await waitFor(async () => (await s.sim.records()).length >= 6, 'requests in flight');
+  await s.processes[0]!.stop('SIGKILL');
+
+  const results = await pending;
+  results.forEach((r, i) => {
+    expect(r.status).toBe(200);
+    expect(answerOf(r.body)).toBe(`echo: crash ${i}`);
+  });
+  const records = (await s.sim.records()).filter((r) => r.path.endsWith('completions'));
+  // At least once: a request the dead worker had already sent may have been sent again.
+  expect(records.length).toBeGreaterThanOrEqual(n);
+  expect(findViolations(records, { minIntervalMs: 150 })).toEqual([]);
+  await waitFor(async () => idle(await readStatus(s.url)), 'every queue to be empty');
+});
+
+test('SIGTERM drains: active requests finish, waiting ones stay queued for the next worker', async () => {
+  stack = await startStack({
+    keys: 1,
+    workerProcesses: 1,
+    env: { ...limits, KEY_MIN_INTERVAL_MS: '300', SHUTDOWN_TIMEOUT_MS: '10000' },
+    simulatorEnv: { SIM_LATENCY_MS: '800' },
+  });
+  const s = stack;
+  const pending = Promise.all(Array.from({ length: 6 }, (_, i) => chat(s.url, `drain ${i}`)));
+  await waitFor(async () => (await s.sim.records()).length >= 2, 'two requests in flight');
+  const exit = await s.processes[0]!.stop('SIGTERM');
+  expect(exit).toBe(0);
+  const sentBeforeExit = (await s.sim.records()).length;
+  expect(sentBeforeExit).toBeLessThan(6);
+  // Every request the old worker started was answered before it exited (no re-run needed).
+  const status = await readStatus(s.url);
+  expect(status.keys[0]!.queue.active).toBe(0);
+  expect(status.keys[0]!.queue.waiting + status.keys[0]!.reserved).toBeGreaterThan(0);
+
+  // A new worker takes over the waiting ones.
+  const next = runProcess(WORKER_MAIN, s.env);
+  s.processes.push(next);
+  const results = await pending;
+  results.forEach((r, i) => expect(answerOf(r.body)).toBe(`echo: drain ${i}`));
+  expect((await s.sim.records()).length).toBe(6);
+});
