@@ -22,6 +22,8 @@ export interface StackOptions {
   apiProcesses?: number;
   /** Separate worker processes; 0 runs the workers in this process. */
   workerProcesses?: number;
+  /** A Redis of the test's own instead of the shared one. */
+  redisUrl?: string;
   /** SIM_* settings of the simulator, which always runs in its own process for honest timing. */
   simulatorEnv?: Record<string, string>;
 }
@@ -45,7 +47,7 @@ export interface Stack {
 
 /** Starts the simulator, workers and API(s) on a fresh Redis prefix; `close()` removes every key it made. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const redisUrl = inject('redisUrl');
+  const redisUrl = options.redisUrl ?? inject('redisUrl');
   const keys = Array.isArray(options.keys) ? options.keys : Array.from({ length: options.keys ?? 3 }, fakeKey);
   const prefix = `t-${randomUUID().slice(0, 8)}`;
   const sim = await spawnSimulator(options.simulatorEnv ?? {});
@@ -111,6 +113,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  // Some tests take Redis away on purpose.
+  redis.on('error', () => undefined);
   return {
     keys,
     env,
