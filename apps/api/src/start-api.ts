@@ -11,6 +11,7 @@ import {
 } from '@ork/shared';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
+import { answerMalformedRequests } from './http/client-error.js';
 import { Gateway } from './gateway/gateway.js';
 import { KeyQueues } from './gateway/key-queues.js';
 import { KeyStatusReader } from './status/key-status-reader.js';
@@ -58,6 +59,7 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
+  answerMalformedRequests(server);
   server.keepAliveTimeout = 65_000;
   // Requests may wait QUEUE_TIMEOUT_MS in a queue; Node's default 5-minute cut-off must not beat it.
   server.requestTimeout = config.queueTimeoutMs + 30_000;

@@ -11,12 +11,14 @@ import type { Logger } from 'pino';
 interface BodyParserError {
   type?: string;
   status?: number;
+  expose?: boolean;
+  message?: string;
   limit?: number;
 }
 
 /** Body-parser failures are the client's fault: give them their 4xx. */
 function fromBodyParser(err: unknown): HttpError | undefined {
-  const { type, limit } = (err ?? {}) as BodyParserError;
+  const { type, limit, status, expose, message } = (err ?? {}) as BodyParserError;
   switch (type) {
     case 'entity.too.large':
       return new PayloadTooLargeError(`The request body is larger than the limit of ${limit ?? 'MAX_BODY_BYTES'} bytes.`);
@@ -35,6 +37,12 @@ function fromBodyParser(err: unknown): HttpError | undefined {
       return new BadRequestError('The request body could not be read.');
     case undefined:
     default:
+      // Anything else the body reader marks as the client's fault (e.g. a body that is not the gzip it claims).
+      if (expose === true && status !== undefined && status >= 400 && status < 500) {
+        return new HttpError(status, 'invalid_request_error', `The request body could not be read: ${message ?? 'bad body'}`, {
+          code: 'invalid_body',
+        });
+      }
       return undefined;
   }
 }
