@@ -11,6 +11,7 @@ import { errorHandler, notFound } from './middleware/error-handler.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { requireJson } from './middleware/require-json.js';
 import { completionsRouter } from './routes/completions.route.js';
+import { IdempotencyStore } from './completions/idempotency.js';
 import { modelsRouter } from './routes/models.route.js';
 import type { ModelCatalog } from './models/model-catalog.js';
 import { healthRouter } from './routes/health.route.js';
@@ -44,11 +45,11 @@ export function createApp({ config, redis, gateway, queues, models, statuses, lo
   if (config.apiKeyAuthEnabled) openai.use(clientAuth(clientKeys, logger));
   openai.use(requireJson());
   openai.use(express.json({ limit: config.maxBodyBytes, type: ['application/json', '+json'], strict: false }));
-  openai.use(completionsRouter(gateway));
+  openai.use(completionsRouter(gateway, new IdempotencyStore(redis, config.redisPrefix), config.queueTimeoutMs));
   openai.use(modelsRouter(models));
   for (const prefix of OPENAI_PREFIXES) app.use(prefix, openai);
 
   app.use(notFound());
-  app.use(errorHandler(logger));
+  app.use(errorHandler(logger, () => redis.status !== 'ready'));
   return app;
 }

@@ -3,6 +3,7 @@ import { toErrorResponse, type ReplyMessage, type TokenUsage } from '@ork/shared
 import type { QueuedTicket } from '../gateway/gateway.js';
 import type { Responder } from './responder.js';
 import { replyError } from './reply-error.js';
+import type { StoredResponse } from './idempotency.js';
 
 /** Quiet this long before the first queue comment: a quick error can still be a plain JSON answer. */
 const FIRST_COMMENT_MS = 500;
@@ -17,6 +18,9 @@ export class SseResponder implements Responder {
   usage: TokenUsage | undefined;
   private timer: NodeJS.Timeout | undefined;
   private streaming = false;
+  /** Upstream's events as relayed (queue comments left out), for idempotent replays. */
+  private relayed = '';
+  private complete: StoredResponse | undefined;
 
   constructor(private readonly res: Response) {}
 
@@ -41,10 +45,12 @@ export class SseResponder implements Responder {
         this.begin(message.status);
         return;
       case 'chunk':
+        this.relayed += message.data;
         this.res.write(message.data);
         return;
       case 'stream-end':
         this.usage = message.usage;
+        this.complete = { status: 200, contentType: 'text/event-stream; charset=utf-8', body: this.relayed };
         this.res.end();
         return;
       case 'response':
@@ -52,6 +58,7 @@ export class SseResponder implements Responder {
         this.usage = message.usage;
         if (!this.started) {
           this.started = true;
+          this.complete = { status: message.status, contentType: message.contentType, body: message.body };
           this.res.status(message.status).type(message.contentType).send(message.body);
         } else {
           this.endWithError(upstreamError(message.body, message.status));
@@ -62,6 +69,10 @@ export class SseResponder implements Responder {
         this.endWithError(toErrorResponse(replyError(message)).body.error);
         return;
     }
+  }
+
+  delivered(): StoredResponse | undefined {
+    return this.complete;
   }
 
   fail(err: unknown): void {

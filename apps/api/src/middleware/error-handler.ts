@@ -4,6 +4,7 @@ import {
   HttpError,
   NotFoundError,
   PayloadTooLargeError,
+  ServiceUnavailableError,
   toErrorResponse,
 } from '@ork/shared';
 import type { Logger } from 'pino';
@@ -53,10 +54,16 @@ export function notFound(): RequestHandler {
   };
 }
 
-/** The one place that turns errors into OpenAI-shaped responses. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+/**
+ * The one place that turns errors into OpenAI-shaped responses. `redisDown` turns any
+ * unexpected failure while Redis is away into a 503 rather than a 500.
+ */
+export function errorHandler(logger: Logger, redisDown: () => boolean): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const mapped = err instanceof HttpError ? err : (fromBodyParser(err) ?? err);
+    let mapped = err instanceof HttpError ? err : (fromBodyParser(err) ?? err);
+    if (!(mapped instanceof HttpError) && redisDown()) {
+      mapped = new ServiceUnavailableError('Redis is unreachable; try again shortly.', { cause: err });
+    }
     const { status, headers, body } = toErrorResponse(mapped);
     if (status >= 500 && status !== 503 && status !== 504) {
       (req.log ?? logger).error({ err }, 'request failed');

@@ -5,6 +5,7 @@ import { JsonResponder } from '../completions/json-responder.js';
 import { SseResponder } from '../completions/sse-responder.js';
 import { ClientGoneError, type Gateway } from '../gateway/gateway.js';
 import { methodNotAllowed } from './method-not-allowed.js';
+import type { IdempotencyStore, StoredResponse } from '../completions/idempotency.js';
 
 /** A signal that fires when the client hangs up before we answered. */
 function clientGone(req: Request, res: Response): AbortSignal {
@@ -16,11 +17,32 @@ function clientGone(req: Request, res: Response): AbortSignal {
   return controller.signal;
 }
 
+async function settleIdempotency(store: IdempotencyStore, key: string, body: unknown, delivered: StoredResponse | undefined): Promise<void> {
+  try {
+    if (delivered) await store.complete(key, body, delivered);
+    else await store.release(key);
+  } catch {
+    // Redis away: the entry expires on its own; a retry then runs again.
+  }
+}
+
 /** POST chat/completions and completions: validate, queue on a key, relay upstream's answer or stream. */
-export function completionsRouter(gateway: Gateway): Router {
+export function completionsRouter(gateway: Gateway, idempotency: IdempotencyStore, queueTimeoutMs: number): Router {
   const router = Router();
   const handle = (endpoint: UpstreamEndpoint) => async (req: Request, res: Response) => {
     const request = validateCompletionRequest(endpoint, req.body, req.headers);
+    const idempotencyKey = req.header('idempotency-key');
+    let claimed: string | undefined;
+    if (idempotencyKey !== undefined) {
+      const scope = String((res.locals as { clientKeyId?: unknown }).clientKeyId ?? '-');
+      const claim = await idempotency.claim(idempotencyKey, scope, request.body, Date.now() + queueTimeoutMs);
+      if (claim.kind === 'replay') {
+        res.status(claim.response.status).type(claim.response.contentType).setHeader('idempotent-replayed', 'true');
+        res.send(claim.response.body);
+        return;
+      }
+      claimed = claim.key;
+    }
     const responder = request.stream ? new SseResponder(res) : new JsonResponder(res);
     try {
       await gateway.submit(request, {
@@ -34,6 +56,7 @@ export function completionsRouter(gateway: Gateway): Router {
       responder.fail(err);
     } finally {
       responder.dispose();
+      if (claimed !== undefined) await settleIdempotency(idempotency, claimed, request.body, responder.delivered());
       // Read by the client-key usage accounting once the response has finished.
       res.locals.usage = responder.usage;
     }
