@@ -1,4 +1,5 @@
-// Asks the gateway one question with plain fetch (Node 18+) and prints the answer.
+// Asks the gateway one question with plain fetch (Node 18+) and prints the answer. An ES module
+// (this repository's package.json has "type": "module"): elsewhere, save it as client.mjs.
 //   ORK_BASE_URL  the gateway's OpenAI-compatible base (default http://localhost:3000/v1)
 //   ORK_API_KEY   a client key from POST /api/keys; any value when API_KEY_AUTH_ENABLED=false
 //   ORK_MODEL     any OpenRouter model id

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { answerOf, chat } from '../support/client.js';
+import { answerOf, chat, waitFor } from '../support/client.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { issueKey } from './admin-helpers.js';
 
@@ -18,7 +18,7 @@ interface Listed {
   rateLimit: number;
   active: boolean;
   lastUsedAt: string | null;
-  usage: { today: { requests: number }; total: { requests: number } };
+  usage: { today: { requests: number; promptTokens: number }; total: { requests: number; completionTokens: number } };
 }
 
 const listKeys = async (): Promise<Listed[]> =>
@@ -103,6 +103,14 @@ describe('refusals', () => {
   });
 });
 
+test('every route under the OpenAI prefixes needs a key, unknown ones too, and counts once', async () => {
+  expect((await fetch(`${stack.url}/v1/no-such-route`)).status).toBe(401);
+  const k = await issueKey(stack.url, { name: 'fallthrough' });
+  const res = await fetch(`${stack.url}/v1/no-such-route`, { headers: { 'x-api-key': k.key } });
+  expect(res.status).toBe(404);
+  expect((await listKeys()).find((l) => l.id === k.id)?.usage.total.requests).toBe(1);
+});
+
 describe('managing keys', () => {
   test('the key is shown once; listing is masked, with usage and times', async () => {
     const k = await issueKey(stack.url, { name: 'usage', rateLimit: 50 });
@@ -113,6 +121,12 @@ describe('managing keys', () => {
     expect(listed?.usage.today.requests).toBe(3);
     expect(listed?.usage.total.requests).toBe(3);
     expect(listed?.lastUsedAt).not.toBeNull();
+    // Tokens come from the completions route (res.locals.usage) once each answer is sent.
+    const withTokens = await waitFor(async () => {
+      const l = (await listKeys()).find((x) => x.id === k.id);
+      return l && l.usage.today.promptTokens > 0 && l.usage.total.completionTokens > 0 ? l : undefined;
+    }, 'tokens attributed to the client key');
+    expect(withTokens.usage.today.requests).toBe(3);
     const listText = JSON.stringify(await listKeys());
     expect(listText).not.toContain(k.key);
 

@@ -105,7 +105,10 @@ describe('a client that hangs up mid-stream', () => {
     });
     const reader = res.body!.getReader();
     let text = '';
-    while (!text.includes('data: ')) text += new TextDecoder().decode((await reader.read()).value);
+    while (!text.includes('data: ')) {
+      const { value } = (await reader.read()) as { value?: Uint8Array };
+      text += new TextDecoder().decode(value);
+    }
     controller.abort();
     expect(parseSse(text.slice(0, text.lastIndexOf('\n\n') + 2)).events.length).toBeGreaterThan(0);
 

@@ -1,5 +1,5 @@
-import { ConfigError } from '@ork/shared';
-import { startStack, type Stack, type StackOptions } from './stack.js';
+import { ConfigError, parseConfig } from '@ork/shared';
+import { fakeKey, startStack, type Stack, type StackOptions } from './stack.js';
 
 /** A stack with API_KEY_AUTH_ENABLED=true and one issued client key, or why this build cannot make one. */
 export type KeyedStack = { stack: Stack; key: string; skipReason?: undefined } | { stack?: undefined; key?: undefined; skipReason: string };
@@ -10,11 +10,15 @@ export type KeyedStack = { stack: Stack; key: string; skipReason?: undefined } |
  * reported as a skip reason (tests call `ctx.skip(reason)`); anything else is a real failure.
  */
 export async function startKeyedStack(options: StackOptions = {}): Promise<KeyedStack> {
+  const env = { ...options.env, API_KEY_AUTH_ENABLED: 'true' };
   let stack: Stack;
   try {
-    stack = await startStack({ ...options, env: { ...options.env, API_KEY_AUTH_ENABLED: 'true' } });
+    // Checked first: startStack parses the config only after spawning the simulator.
+    parseConfig({ OPENROUTER_API_KEYS: fakeKey(), ...env });
+    stack = await startStack({ ...options, env });
   } catch (err) {
-    const refused = err instanceof ConfigError || (err instanceof Error && err.message.includes('API_KEY_AUTH_ENABLED'));
+    // Only a refusal that names the setting is a skip; any other bad configuration is a failure.
+    const refused = err instanceof ConfigError && err.message.includes('API_KEY_AUTH_ENABLED');
     if (!refused) throw err;
     return { skipReason: `client keys not built yet: start-up refuses API_KEY_AUTH_ENABLED=true (${err.message})` };
   }

@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { setPriority } from 'node:os';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -50,13 +49,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const redisUrl = options.redisUrl ?? inject('redisUrl');
   const keys = Array.isArray(options.keys) ? options.keys : Array.from({ length: options.keys ?? 3 }, fakeKey);
   const prefix = `t-${randomUUID().slice(0, 8)}`;
-  const sim = await spawnSimulator(options.simulatorEnv ?? {});
   // The simulator timestamps arrivals; on two busy cores it must not wait for CPU to do so.
-  try {
-    setPriority(sim.pid, -15);
-  } catch {
-    // Not permitted (not root): timestamps may then carry more scheduling jitter.
-  }
+  const sim = await spawnSimulator(options.simulatorEnv ?? {}, 10_000, -15);
   await warmUp(sim.url);
   const env: Record<string, string> = {
     OPENROUTER_API_KEYS: keys.join(','),

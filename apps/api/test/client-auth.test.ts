@@ -22,7 +22,7 @@ beforeAll(async () => {
     res.locals.usage = { promptTokens: Number(req.query.p), completionTokens: Number(req.query.c) };
     res.json({ ok: true, client: res.locals.clientKeyId as string });
   });
-  app.use(errorHandler(logger));
+  app.use(errorHandler(logger, () => false));
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

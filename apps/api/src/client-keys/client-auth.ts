@@ -28,6 +28,8 @@ function tokensOf(res: Response): ClientTokens | undefined {
  */
 export function clientAuth(store: ClientKeyStore, logger: Logger): RequestHandler {
   return async (req, res, next) => {
+    // The OpenAI router is mounted under several prefixes; a request that falls through one is counted once.
+    if (res.locals.clientKeyId !== undefined) return next();
     const presented = presentedKey(req.headers, req.query);
     if (presented.kind === 'missing') {
       throw new AuthenticationError(`Missing API key. ${HOW}`, { code: 'missing_api_key' });

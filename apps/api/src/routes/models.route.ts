@@ -15,7 +15,7 @@ export function modelsRouter(catalog: ModelCatalog): Router {
     res.json({ object: 'list', data: (await catalog.list()).map(asOpenAIModel) });
   });
   router.get('/models/*id', async (req, res) => {
-    const id = (req.params as { id: string[] }).id.join('/');
+    const id = (req.params).id.join('/');
     const model = await catalog.get(id);
     if (!model) throw new NotFoundError(`The model '${id}' does not exist.`, { code: 'model_not_found', param: 'model' });
     res.json(asOpenAIModel(model));

@@ -27,7 +27,7 @@ interface ErrorBody {
 function parse(body: string): ErrorBody | undefined {
   try {
     const parsed: unknown = JSON.parse(body);
-    return typeof parsed === 'object' && parsed !== null ? (parsed as ErrorBody) : undefined;
+    return typeof parsed === 'object' && parsed !== null ? (parsed) : undefined;
   } catch {
     return undefined;
   }
