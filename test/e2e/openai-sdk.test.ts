@@ -127,10 +127,8 @@ describe('the openai npm package against the gateway', () => {
     expect(err).toMatchObject({ status: 400, message: '400 Bad Request' });
   });
 
-  // KNOWN GATEWAY BUG (reported to the lead; remove `.fails` once fixed): after 0.5 s without an
-  // answer the API sends `: queued position=0` although the job is already running upstream. That
-  // commits the 200, so an upstream error status that takes longer becomes an error chunk.
-  test.fails('a stream that upstream refuses slowly (400 after 1.2 s) is still a BadRequestError', async () => {
+  // Queue comments stop once the job runs upstream, so a slow upstream error keeps its status.
+  test('a stream that upstream refuses slowly (400 after 1.2 s) is still a BadRequestError', async () => {
     await stack.sim.configure({ faults: [{ status: 400, times: 1, delayMs: 1_200 }] });
     const outcome = await openai.chat.completions
       .create({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'slow refusal' }] })

@@ -63,7 +63,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     SHUTDOWN_TIMEOUT_MS: '5000',
     ...options.env,
   };
-  const config = parseConfig(env);
+  let config: AppConfig;
+  try {
+    config = parseConfig(env);
+  } catch (err) {
+    await sim.close();
+    throw err;
+  }
   let logText = '';
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -109,6 +115,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   // Some tests take Redis away on purpose.
   redis.on('error', () => undefined);
+  let closing: Promise<void> | undefined;
   return {
     keys,
     env,
@@ -120,13 +127,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     url: apiUrls[0] ?? '',
     processes,
     logs: () => logText + processes.map((p) => p.output()).join('\n'),
-    close: async () => {
-      await Promise.all(processes.map((p) => p.stop()));
-      for (const c of closers.reverse()) await c();
-      await sim.close();
-      await deleteByPrefix(redis, prefix);
-      redis.disconnect();
-    },
+    close: () =>
+      (closing ??= (async () => {
+        await Promise.all(processes.map((p) => p.stop()));
+        for (const c of closers.reverse()) await c();
+        await sim.close();
+        await deleteByPrefix(redis, prefix);
+        redis.disconnect();
+      })()),
   };
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import {
   RedisKeys,
   ReplyReader,
@@ -73,6 +73,13 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
   if (!config.apiKeyAuthEnabled) logger.info('OpenAI routes need no client key (API_KEY_AUTH_ENABLED=false)');
 
   let closing: Promise<void> | undefined;
+  // While closing, a keep-alive connection is dropped as soon as its last answer is out,
+  // rather than lingering until the client's keep-alive timeout.
+  server.on('request', (_req, res: ServerResponse) => {
+    res.once('finish', () => {
+      if (closing) server.closeIdleConnections();
+    });
+  });
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       await new Promise<void>((resolve) => {

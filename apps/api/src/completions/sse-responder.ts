@@ -30,6 +30,11 @@ export class SseResponder implements Responder {
       if (this.streaming || this.res.writableEnded) return;
       const position = await ticket.position().catch(() => 0);
       if (this.streaming || this.res.writableEnded) return;
+      // Started upstream: stay silent, so an error status can still go out as a plain JSON answer.
+      if (position === 0 && !this.started) {
+        this.timer = setTimeout(() => void comment(), COMMENT_EVERY_MS);
+        return;
+      }
       const wait = Math.max(0, ticket.estimatedWaitMs - (Date.now() - since));
       this.begin(200);
       this.res.write(`: queued position=${position} estimated_wait_ms=${wait}\n\n`);

@@ -71,7 +71,13 @@ export class PayloadTooLargeError extends HttpError {
   }
 }
 
-/** 429 with both retry headers the OpenAI SDKs honour. */
+/** Longer waits than this tell SDKs not to retry by themselves (they would sleep it out, for hours). */
+const LONGEST_SDK_RETRY_MS = 60_000;
+
+/**
+ * 429 with both retry headers the OpenAI SDKs honour; for a long wait (a day's quota used up)
+ * also `x-should-retry: false`, so an SDK reports it at once instead of sleeping until it passes.
+ */
 export class RateLimitedError extends HttpError {
   override readonly name = 'RateLimitedError';
   constructor(
@@ -83,7 +89,12 @@ export class RateLimitedError extends HttpError {
     super(429, 'rate_limit_error', message, {
       code: 'rate_limit_exceeded',
       ...options,
-      headers: { 'retry-after': String(Math.ceil(ms / 1000)), 'retry-after-ms': String(ms), ...options.headers },
+      headers: {
+        'retry-after': String(Math.ceil(ms / 1000)),
+        'retry-after-ms': String(ms),
+        ...(ms > LONGEST_SDK_RETRY_MS ? { 'x-should-retry': 'false' } : {}),
+        ...options.headers,
+      },
     });
   }
 }
