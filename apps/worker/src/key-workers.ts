@@ -20,9 +20,6 @@ import {
 import type { Logger } from 'pino';
 import { runUpstreamJob } from './run-upstream-job.js';
 import { startKeyProbe } from './key-probe.js';
-
-/** Upstream attempts one request may use (5xx, timeouts, provider 429s) before its last error goes back. */
-const UPSTREAM_MAX_ATTEMPTS = 3;
 import { UpstreamClient } from './upstream/upstream-client.js';
 
 import type { KeyWorkerContext } from './worker-context.js';
@@ -67,7 +64,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       key,
       slot: { base: redisKeys.keyBase(key.id), limiterKey: queueKeys.toKey(queueName, 'limiter') },
       queues,
-      maxAttempts: UPSTREAM_MAX_ATTEMPTS,
+      maxAttempts: config.upstreamMaxAttempts,
       upstream,
       replies,
       cancels,

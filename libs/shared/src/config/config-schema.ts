@@ -34,6 +34,8 @@ export const configSchema = z
     /** Requests one worker process runs at once on one key; above 1 so slow answers do not cap throughput. */
     KEY_CONCURRENCY: positiveInt(16),
     QUEUE_TIMEOUT_MS: positiveInt(600_000),
+    /** Upstream attempts per request (5xx, timeouts, provider 429s are retried on another key). */
+    UPSTREAM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
     MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
     SHUTDOWN_TIMEOUT_MS: positiveInt(30_000),
     API_KEY_AUTH_ENABLED: bool,

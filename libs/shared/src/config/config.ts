@@ -19,6 +19,7 @@ export interface AppConfig {
   limits: KeyLimits;
   keyConcurrency: number;
   queueTimeoutMs: number;
+  upstreamMaxAttempts: number;
   maxBodyBytes: number;
   shutdownTimeoutMs: number;
   apiKeyAuthEnabled: boolean;
@@ -44,6 +45,7 @@ function toAppConfig(c: RawConfig): AppConfig {
     },
     keyConcurrency: c.KEY_CONCURRENCY,
     queueTimeoutMs: c.QUEUE_TIMEOUT_MS,
+    upstreamMaxAttempts: c.UPSTREAM_MAX_ATTEMPTS,
     maxBodyBytes: c.MAX_BODY_BYTES,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     apiKeyAuthEnabled: c.API_KEY_AUTH_ENABLED,
