@@ -8,6 +8,7 @@ import { startKeyWorkers, type KeyWorkers } from '@ork/worker';
 import { startApi, type RunningApi } from '@ork/api';
 import { spawnSimulator, type SpawnedSimulator } from '@ork/simulator';
 import { API_MAIN, WORKER_MAIN, runProcess, type RunningProcess } from './processes.js';
+import { deleteByPrefix } from './redis-cleanup.js';
 
 /** A key shaped like a real OpenRouter key, made up for one test. */
 export function fakeKey(): string {
@@ -138,14 +139,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
-export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.unlink(...found);
-  } while (cursor !== '0');
-}
 
 /**
  * A cold simulator takes its first requests slowly (lazy compilation), which would stamp them

@@ -14,13 +14,8 @@ local now = now_ms()
 local limit = tonumber(fields[2]) or 0
 if limit > 0 then
   local window = record .. ':window'
-  redis.call('ZREMRANGEBYSCORE', window, '-inf', now - CLIENT_WINDOW_MS)
-  local count = redis.call('ZCARD', window)
-  if count >= limit then
-    -- The (count - limit + 1)-th oldest request must leave the window first.
-    local oldest = redis.call('ZRANGE', window, count - limit, count - limit, 'WITHSCORES')
-    return {3, id, tonumber(oldest[2]) + CLIENT_WINDOW_MS - now, limit}
-  end
+  local free_at = window_free_at(window, now, CLIENT_WINDOW_MS, limit)
+  if free_at > now then return {3, id, free_at - now, limit} end
   redis.call('ZADD', window, now, ARGV[4])
   redis.call('PEXPIRE', window, CLIENT_WINDOW_MS)
 end

@@ -4,6 +4,16 @@ local DAY_MS = 86400000
 -- recorded here and arriving upstream a little later still falls in the same window.
 local MINUTE_WINDOW_MS = 61000
 
+-- Sliding window over a zset of start times: drops what left the window and returns when one
+-- more start is allowed (now, or when the (count - limit + 1)-th oldest leaves).
+local function window_free_at(zset_key, now, window_ms, limit)
+  redis.call('ZREMRANGEBYSCORE', zset_key, '-inf', now - window_ms)
+  local count = redis.call('ZCARD', zset_key)
+  if count < limit then return now end
+  local oldest = redis.call('ZRANGE', zset_key, count - limit, count - limit, 'WITHSCORES')
+  return tonumber(oldest[2]) + window_ms
+end
+
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -43,15 +53,8 @@ local function next_start(base, now, interval, per_minute)
   local cooldown = tonumber(redis.call('HGET', state_key, 'cooldownUntil'))
   if cooldown and cooldown > t then t = cooldown end
   if per_minute > 0 then
-    local minute_key = base .. ':minute'
-    redis.call('ZREMRANGEBYSCORE', minute_key, '-inf', now - MINUTE_WINDOW_MS)
-    local count = redis.call('ZCARD', minute_key)
-    if count >= per_minute then
-      -- The (count - per_minute + 1)-th oldest start must leave the window first.
-      local oldest = redis.call('ZRANGE', minute_key, count - per_minute, count - per_minute, 'WITHSCORES')
-      local free_at = tonumber(oldest[2]) + MINUTE_WINDOW_MS
-      if free_at > t then t = free_at end
-    end
+    local free_at = window_free_at(base .. ':minute', now, MINUTE_WINDOW_MS, per_minute)
+    if free_at > t then t = free_at end
   end
   return t
 end

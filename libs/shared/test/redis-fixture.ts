@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { RedisKeys } from '../src/limits/redis-keys.js';
+import { deleteByPrefix } from '../../../test/support/redis-cleanup.js';
 
 /** A real Redis connection and a prefix of the test's own; `cleanup()` removes what it wrote. */
 export function redisFixture() {
@@ -13,12 +14,7 @@ export function redisFixture() {
     url,
     keys: new RedisKeys(prefix),
     async cleanup(): Promise<void> {
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (found.length > 0) await redis.unlink(...found);
-      } while (cursor !== '0');
+      await deleteByPrefix(redis, prefix);
       redis.disconnect();
     },
   };
