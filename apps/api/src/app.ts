@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { ClientKeyStore, type AppConfig } from '@ork/shared';
 import type { Logger } from 'pino';
 import type { Gateway } from './gateway/gateway.js';
-import type { KeyQueues } from './gateway/key-queues.js';
+import type { KeyQueues } from '@ork/shared';
 import { adminSurface } from './admin/admin-surface.js';
 import { clientAuth } from './client-keys/client-auth.js';
 import { cors } from './middleware/cors.js';

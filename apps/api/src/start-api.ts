@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { answerMalformedRequests } from './http/client-error.js';
 import { Gateway } from './gateway/gateway.js';
-import { KeyQueues } from './gateway/key-queues.js';
+import { KeyQueues } from '@ork/shared';
 import { KeyStatusReader } from './status/key-status-reader.js';
 import { ModelCatalog } from './models/model-catalog.js';
 

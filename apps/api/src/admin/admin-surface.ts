@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { AppConfig, ClientKeyStore } from '@ork/shared';
 import type { Logger } from 'pino';
-import type { KeyQueues } from '../gateway/key-queues.js';
+import type { KeyQueues } from '@ork/shared';
 import { adminGuard } from '../middleware/admin-guard.js';
 import { keysRouter } from '../routes/keys.route.js';
 import { statusRouter } from '../routes/status.route.js';

@@ -2,7 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { ExpressAdapter } from '@bull-board/express';
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { KeyQueues } from '../gateway/key-queues.js';
+import type { KeyQueues } from '@ork/shared';
 import type { KeyStatusReader } from '../status/key-status-reader.js';
 import { describeKeyQueue } from './key-queue-description.js';
 import { KeyQueueAdapter } from './key-queue-adapter.js';

@@ -1,5 +1,5 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import type { KeyQueue } from '../gateway/key-queues.js';
+import type { KeyQueue } from '@ork/shared';
 
 /**
  * A key's queue as Bull Board shows it: named by the masked key, read-only (a retried job would

@@ -18,7 +18,7 @@ import {
 } from '@ork/shared';
 import type { Logger } from 'pino';
 import type { CompletionRequest } from '../completions/validate-request.js';
-import type { KeyQueues } from './key-queues.js';
+import type { KeyQueues } from '@ork/shared';
 
 export interface GatewayOptions {
   redis: Redis;

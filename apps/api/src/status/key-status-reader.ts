@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { readKeyLimitStatus, type KeyLimitStatus, type KeyLimits } from '@ork/shared';
-import type { KeyQueues } from '../gateway/key-queues.js';
+import type { KeyQueues } from '@ork/shared';
 
 export interface KeyStatus extends KeyLimitStatus {
   id: string;
