@@ -2,7 +2,7 @@ import { acquireSlot, releaseReservation, sleep } from '@ork/shared';
 import type { KeyWorkerContext } from './worker-context.js';
 
 export type SlotOutcome =
-  | { kind: 'granted' }
+  | { kind: 'granted'; startedToday: number }
   | { kind: 'requeue' }
   | { kind: 'cancelled' }
   | { kind: 'exhausted'; resetInMs: number }
@@ -18,7 +18,7 @@ export async function waitForSlot(ctx: KeyWorkerContext, requestId: string, sign
     const decision = await acquireSlot(ctx.redis, ctx.slot, cancelKey, requestId, ctx.limits);
     switch (decision.kind) {
       case 'granted':
-        return { kind: 'granted' };
+        return { kind: 'granted', startedToday: decision.startedToday };
       case 'cancelled':
         return { kind: 'cancelled' };
       case 'exhausted':

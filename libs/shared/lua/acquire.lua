@@ -66,11 +66,13 @@ end
 -- Granted: record the start everywhere it counts.
 redis.call('HSET', state_key, 'last', now)
 if interval > 0 then redis.call('HSET', state_key, 'sendingUntil', now + send_lock) end
-if per_minute > 0 then redis.call('ZADD', base .. ':minute', now, request_id) end
 redis.call('ZREM', base .. ':pending', request_id)
 local today = base .. ':day:' .. day_number(now)
 local started = redis.call('HINCRBY', today, 'started', 1)
 redis.call('PEXPIRE', today, 8 * DAY_MS)
+-- One member per start, never per request: a retried or re-run request starts again and must
+-- count again (keep in step with startMember() in key-slots.ts).
+if per_minute > 0 then redis.call('ZADD', base .. ':minute', now, request_id .. ':' .. started) end
 -- A start in the last second of a UTC day may arrive upstream after midnight: count it in both days.
 local next_midnight = (day_number(now) + 1) * DAY_MS
 if next_midnight - now < 1000 then

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { acquireSlot, commitStart, enforcedSpacingMs, type SlotTarget } from '../src/limits/key-slots.js';
+import { acquireSlot, commitStart, enforcedSpacingMs, startMember, type SlotTarget } from '../src/limits/key-slots.js';
 import { msUntilNextUtcMidnight } from '../src/util/time.js';
 import type { KeyLimits } from '../src/config/config.js';
 import { redisFixture } from './redis-fixture.js';
@@ -24,7 +24,7 @@ describe('acquire.lua', () => {
     const l = limits({ minIntervalMs: 1_000 });
     const first = randomUUID();
     expect(await acquireSlot(fx.redis, target, fx.keys.cancel(first), first, l)).toMatchObject({ kind: 'granted', startedToday: 1 });
-    await commitStart(fx.redis, target, first, l);
+    await commitStart(fx.redis, target, startMember(first, 1), l);
     const second = await acquire(l);
     expect(second.kind).toBe('wait-in-queue');
     if (second.kind !== 'wait-in-queue') return;
@@ -64,6 +64,14 @@ describe('acquire.lua', () => {
     expect(await acquireSlot(fx.redis, target, fx.keys.cancel(id), id, limits({}))).toEqual({ kind: 'cancelled' });
     expect(await fx.redis.zcard(`${target.base}:pending`)).toBe(0);
     expect(await fx.redis.hget(`${target.base}:state`, 'last')).toBeNull();
+  });
+
+  test('a request that starts twice (a retry, a re-run after a crash) counts twice in the minute', async () => {
+    const l = limits({ perMinute: 2 });
+    const id = randomUUID();
+    expect((await acquireSlot(fx.redis, target, fx.keys.cancel(id), id, l)).kind).toBe('granted');
+    expect((await acquireSlot(fx.redis, target, fx.keys.cancel(id), id, l)).kind).toBe('granted');
+    expect((await acquireSlot(fx.redis, target, fx.keys.cancel(id), id, l)).kind).toBe('wait-in-queue');
   });
 
   test('racing acquirers on several connections never grant more than the limits allow', async () => {

@@ -79,11 +79,16 @@ export async function acquireSlot(
   }
 }
 
+/** How acquire.lua names one start in the minute window: a request started twice counts twice. */
+export function startMember(requestId: string, startedToday: number): string {
+  return `${requestId}:${startedToday}`;
+}
+
 /** Records that a granted request has left the worker; spacing to the next one counts from now. */
-export async function commitStart(redis: Redis, target: SlotTarget, requestId: string, limits: KeyLimits): Promise<void> {
+export async function commitStart(redis: Redis, target: SlotTarget, member: string, limits: KeyLimits): Promise<void> {
   await commitScript.run(redis, [target.limiterKey], [
     target.base,
-    requestId,
+    member,
     enforcedSpacingMs(limits),
     limits.perMinute,
     SLOT_LEAD_MS,
