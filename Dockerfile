@@ -29,4 +29,8 @@ COPY --from=build /app/apps/worker/dist apps/worker/dist
 COPY --from=build /app/apps/simulator/dist apps/simulator/dist
 USER node
 EXPOSE 3000
+# Liveness of the HTTP processes (all-in-one, API). The worker has no HTTP port: compose turns this off for it.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# `npm start` in one container; compose runs apps/api/dist/main.js and apps/worker/dist/main.js instead.
 CMD ["node", "apps/api/dist/all-in-one.js"]

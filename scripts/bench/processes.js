@@ -13,10 +13,13 @@ const running = new Set();
 /**
  * @param {string} name label used in error messages
  * @param {string} main absolute path of the script to run
- * @param {{ env: Record<string, string>, cwd: string, nodeArgs?: string[] }} options
+ * @param {{ env: Record<string, string>, cwd: string, nodeArgs?: string[], niceness?: number }} options
+ *   `niceness` runs it through nice(1), so every thread gets the priority (nice execs node: same pid)
  */
-export function startNode(name, main, { env, cwd, nodeArgs = [] }) {
-  const child = spawn(process.execPath, [...nodeArgs, main], {
+export function startNode(name, main, { env, cwd, nodeArgs = [], niceness }) {
+  const node = [process.execPath, ...nodeArgs, main];
+  const [command, args] = niceness === undefined ? [node[0], node.slice(1)] : ['nice', ['-n', String(niceness), ...node]];
+  const child = spawn(command, args, {
     cwd,
     // Only what we pass: a developer's shell or .env must not change what is measured.
     env: { PATH: process.env.PATH ?? '', ...env },

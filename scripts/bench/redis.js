@@ -3,7 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 
 export function openRedis(url) {
-  return new Redis(url, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  // Failures surface as rejected commands; without a listener ioredis also prints each one.
+  redis.on('error', () => undefined);
+  return redis;
 }
 
 /** Connects, or throws a one-line error saying where Redis was expected. */
@@ -12,7 +15,9 @@ export async function connect(redis, url) {
     await redis.connect();
   } catch (err) {
     redis.disconnect();
-    throw new Error(`cannot reach Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')} (${err.message}); start a local redis-server or set REDIS_URL`);
+    const error = new Error(`cannot reach Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')} (${err.message}); start a local redis-server or set REDIS_URL`);
+    error.expected = true;
+    throw error;
   }
 }
 

@@ -168,7 +168,7 @@ let code = 1;
 try {
   code = await main();
 } catch (err) {
-  process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+  process.stderr.write(`bench failed: ${err.expected ? err.message : (err.stack ?? err.message)}\n`);
 } finally {
   await cleanup();
 }

@@ -3,7 +3,6 @@
  * gateway as one API process plus one worker process on a fresh Redis prefix.
  */
 import { randomBytes } from 'node:crypto';
-import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { connectSimulator } from '../../apps/simulator/dist/index.js';
 import { freePort, startNode } from './processes.js';
@@ -21,13 +20,15 @@ export function fakeKey() {
 }
 
 /**
- * Starts the simulator. `priority` (e.g. -15) lowers its nice value when allowed, so the arrival
- * timestamps it takes for the spacing check carry less scheduling jitter on a busy machine.
+ * Starts the simulator. `priority` (e.g. -15) is its nice value when we may raise priority (root),
+ * so the arrival timestamps it takes for the spacing check carry less scheduling jitter.
  */
 export async function startSimulator({ env = {}, priority } = {}) {
+  const prioritised = priority !== undefined && (priority >= 0 || process.getuid?.() === 0);
   const proc = startNode('simulator', SIMULATOR_MAIN, {
     cwd: CHILD_CWD,
     env: { SIM_PORT: '0', SIM_HOST: '127.0.0.1', SIM_LATENCY_MS: '0', ...env },
+    niceness: prioritised ? priority : undefined,
   });
   const url = await proc.waitForLine((line) => {
     try {
@@ -37,15 +38,6 @@ export async function startSimulator({ env = {}, priority } = {}) {
       return undefined;
     }
   });
-  let prioritised = false;
-  if (priority !== undefined) {
-    try {
-      setPriority(proc.pid, priority);
-      prioritised = true;
-    } catch {
-      // Not permitted (not root): timestamps then carry more jitter; the report says so.
-    }
-  }
   return { proc, url, origin: new URL(url).origin, control: connectSimulator(url), prioritised };
 }
 

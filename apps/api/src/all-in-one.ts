@@ -4,7 +4,7 @@ import { startApi } from './start-api.js';
 
 /** `npm start`: the API and the key workers in one process, the single-node default. */
 await runMain('ork', async (config) => {
-  const logger = createLogger('ork', config.logLevel);
+  const logger = createLogger('ork', config.logLevel, config.logPretty);
   const shutdown = new ShutdownManager(logger, config.shutdownTimeoutMs);
   const workers = await startKeyWorkers(config, logger);
   const api = await startApi(config, logger);

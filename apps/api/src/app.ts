@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
-import { ClientKeyStore, type AppConfig } from '@ork/shared';
+import { ClientKeyStore, type AppConfig, type MetricsRecorder } from '@ork/shared';
 import type { Logger } from 'pino';
 import type { Gateway } from './gateway/gateway.js';
 import type { KeyQueues } from '@ork/shared';
@@ -15,6 +15,8 @@ import { IdempotencyStore } from './completions/idempotency.js';
 import { modelsRouter } from './routes/models.route.js';
 import type { ModelCatalog } from './models/model-catalog.js';
 import { healthRouter } from './routes/health.route.js';
+import { httpMetrics } from './metrics/http-metrics.js';
+import { MetricsEndpoint } from './metrics/metrics-endpoint.js';
 import type { KeyStatusReader } from './status/key-status-reader.js';
 
 /** Where the OpenAI-compatible routes live; the root is last because n8n uses the bare URL. */
@@ -27,18 +29,22 @@ export interface AppDeps {
   queues: KeyQueues;
   models: ModelCatalog;
   statuses: KeyStatusReader;
+  /** This process's writer of the deployment's counters. */
+  metrics: MetricsRecorder;
   logger: Logger;
 }
 
-export function createApp({ config, redis, gateway, queues, models, statuses, logger }: AppDeps): Express {
+export function createApp({ config, redis, gateway, queues, models, statuses, metrics, logger }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestLogger(logger));
+  app.use(httpMetrics(metrics));
   app.use(healthRouter(redis, statuses));
 
   const clientKeys = new ClientKeyStore(redis, config.redisPrefix);
-  app.use(adminSurface({ config, clientKeys, queues, statuses, logger }));
+  const metricsEndpoint = new MetricsEndpoint(redis, config.redisPrefix, statuses);
+  app.use(adminSurface({ config, clientKeys, queues, statuses, metrics: metricsEndpoint, logger }));
 
   const openai = express.Router();
   openai.use(cors(config.corsOrigins));

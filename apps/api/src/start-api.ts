@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server, ServerResponse } from 'node:http';
 import {
+  MetricsRecorder,
   RedisKeys,
   ReplyReader,
   connectRedis,
@@ -54,7 +55,12 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
     upstreamBaseUrl: config.upstreamBaseUrl,
     logger,
   });
-  const app = createApp({ config, redis, gateway, queues, models, statuses, logger });
+  const metrics = new MetricsRecorder({
+    redis,
+    prefix: config.redisPrefix,
+    onError: (err) => logger.debug({ err }, 'could not write metrics; kept for the next flush'),
+  });
+  const app = createApp({ config, redis, gateway, queues, models, statuses, metrics, logger });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
@@ -88,6 +94,7 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
       });
       await replies.close();
       await queues.close();
+      await metrics.close();
       redis.disconnect();
     })());
   return { server, url, close };

@@ -7,7 +7,7 @@ import type { KeyWorkerContext } from './worker-context.js';
 export const NO_TOKENS: TokenUsage = { promptTokens: 0, completionTokens: 0 };
 
 export type Attempt =
-  | { kind: 'answer'; answer: UpstreamAnswer; contentType: string; usage: TokenUsage; upstreamMs: number }
+  | { kind: 'answer'; answer: UpstreamAnswer; contentType: string; usage: TokenUsage; upstreamMs: number; queueWaitMs: number | undefined }
   | { kind: 'network-error'; message: string; timedOut: boolean; relay: StreamRelay | undefined }
   | { kind: 'cancelled' };
 
@@ -18,19 +18,23 @@ export type Attempt =
 export async function callUpstream(
   ctx: KeyWorkerContext,
   data: ParsedUpstreamJob,
+  /** This start in the minute window (startMember()), moved to the departure time on commit. */
+  member: string,
   signal: AbortSignal,
   log: Logger,
+  /** How long the request queued before this call; reported back with the answer. */
+  queueWaitMs?: number,
 ): Promise<Attempt> {
   const started = performance.now();
   let commit: Promise<void> | undefined;
   const onSent = (): void => {
     // Without spacing there is nothing to hold back; the grant already counted the start.
     if (ctx.limits.minIntervalMs === 0) return;
-    commit = commitStart(ctx.redis, ctx.slot, data.requestId, ctx.limits).catch((err: unknown) =>
+    commit = commitStart(ctx.redis, ctx.slot, member, ctx.limits).catch((err: unknown) =>
       log.error({ err }, 'could not record the request start'),
     );
   };
-  const relay = data.stream ? new StreamRelay(ctx.replies, data.replyTo, data.requestId) : undefined;
+  const relay = data.stream ? new StreamRelay(ctx.replies, data.replyTo, data.requestId, { keyId: ctx.key.id, queueWaitMs }) : undefined;
   try {
     const response = await ctx.upstream.send(
       { endpoint: data.endpoint, secret: ctx.key.secret, body: data.body, headers: data.headers, stream: data.stream, signal, onSent },
@@ -46,6 +50,7 @@ export async function callUpstream(
       contentType: response.contentType,
       usage,
       upstreamMs,
+      queueWaitMs,
     };
   } catch (err) {
     if (signal.aborted && Date.now() < data.deadline) return { kind: 'cancelled' };

@@ -1,3 +1,4 @@
+import { METRICS } from '@ork/shared';
 import type { Verdict } from './upstream/classify-response.js';
 import type { KeyWorkerContext } from './worker-context.js';
 
@@ -29,5 +30,6 @@ export async function applyKeyVerdict(ctx: KeyWorkerContext, verdict: KeyVerdict
       break;
   }
   await tx.exec();
+  ctx.metrics.inc(METRICS.limitEvents, { key_id: ctx.key.id, event: verdict.kind.slice('key-'.length) });
   ctx.logger.warn({ verdict: verdict.kind, ...('reason' in verdict ? { reason: verdict.reason } : {}) }, 'key state changed by upstream');
 }

@@ -10,6 +10,7 @@ import {
   keyQueueName,
   JOB_RETENTION,
   KeyQueues,
+  MetricsRecorder,
   SLOT_LEAD_MS,
   toUpstreamKeys,
   upstreamJobSchema,
@@ -53,6 +54,11 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   const keys = toUpstreamKeys(config.upstreamKeys);
   const queues = new KeyQueues(keys, redis, redisKeys);
   const probe = startKeyProbe({ redis, redisKeys, keys, upstream, logger });
+  const metrics = new MetricsRecorder({
+    redis,
+    prefix: config.redisPrefix,
+    onError: (err) => logger.debug({ err }, 'could not write metrics; kept for the next flush'),
+  });
 
   const workers = keys.map((key) => {
     const log = logger.child({ keyId: key.id });
@@ -68,6 +74,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       upstream,
       replies,
       cancels,
+      metrics,
       logger: log,
     };
     const handle = async (job: Job<UpstreamJobData, UpstreamJobResult>): Promise<UpstreamJobResult> => {
@@ -107,6 +114,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       await queues.close();
       cancels.close();
       await upstream.close();
+      await metrics.close();
       redis.disconnect();
     })());
   return { workers, close };

@@ -1,6 +1,7 @@
 import {
   JOB_RETENTION,
   JobName,
+  METRICS,
   routeRequest,
   upstreamJobId,
   type ParsedUpstreamJob,
@@ -41,5 +42,6 @@ export async function reroute(ctx: KeyWorkerContext, data: ParsedUpstreamJob, o:
     { ...data, attempt: o.attempt, hop },
     { jobId: upstreamJobId(data.requestId, hop), delay: o.delayMs, ...JOB_RETENTION },
   );
+  ctx.metrics.inc(METRICS.limitEvents, { key_id: ctx.key.id, event: 'reroute' });
   return { kind: 'moved', keyId: key.id };
 }

@@ -1,7 +1,8 @@
-import { recordUsage, type ParsedUpstreamJob, type UpstreamJobResult } from '@ork/shared';
+import { recordUsage, startMember, type ParsedUpstreamJob, type UpstreamJobResult } from '@ork/shared';
 import type { Logger } from 'pino';
 import { callUpstream, NO_TOKENS, safeJson, type Attempt } from './call-upstream.js';
 import { drainKey } from './drain-key.js';
+import { recordAttempt } from './job-metrics.js';
 import { applyKeyVerdict } from './key-health.js';
 import { replyRefusal } from './refusal.js';
 import { reroute } from './reroute.js';
@@ -34,7 +35,9 @@ export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstream
       case 'granted':
         break;
     }
-    const attempt = await callUpstream(ctx, data, signal, log);
+    const queueWaitMs = data.enqueuedAt === undefined ? undefined : Math.max(0, Date.now() - data.enqueuedAt);
+    const attempt = await callUpstream(ctx, data, startMember(data.requestId, slot.startedToday), signal, log, queueWaitMs);
+    recordAttempt(ctx, attempt, queueWaitMs);
     if (attempt.kind === 'answer') {
       log.debug({ status: attempt.answer.status, upstreamMs: attempt.upstreamMs, stream: data.stream }, 'upstream answered');
     }
@@ -123,11 +126,19 @@ async function retryElsewhere(ctx: KeyWorkerContext, data: ParsedUpstreamJob): P
 
 /** Upstream's answer to the client; a 200 that carries an error goes out with that error's status. */
 async function deliver(ctx: KeyWorkerContext, data: ParsedUpstreamJob, attempt: Extract<Attempt, { kind: 'answer' }>): Promise<UpstreamJobResult> {
-  const { answer, contentType, usage, upstreamMs } = attempt;
+  const { answer, contentType, usage, upstreamMs, queueWaitMs } = attempt;
   let status = answer.status;
   if (!answer.streamed) {
     if (status === 200 && classifyResponse(answer).kind === 'retry') status = errorStatusOf(answer.body);
-    await ctx.replies.send(data.replyTo, data.requestId, { type: 'response', status, contentType, body: answer.body, usage });
+    await ctx.replies.send(data.replyTo, data.requestId, {
+      type: 'response',
+      status,
+      contentType,
+      body: answer.body,
+      usage,
+      keyId: ctx.key.id,
+      queueWaitMs,
+    });
   }
   return { outcome: 'answered', status, upstreamMs, ...usage };
 }

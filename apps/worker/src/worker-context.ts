@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { CancelListener, KeyLimits, KeyQueues, RedisKeys, ReplyWriter, SlotTarget, UpstreamKey } from '@ork/shared';
+import type { CancelListener, KeyLimits, KeyQueues, MetricsRecorder, RedisKeys, ReplyWriter, SlotTarget, UpstreamKey } from '@ork/shared';
 import type { UpstreamClient } from './upstream/upstream-client.js';
 
 /** Everything the job handler of one key needs; built once per key at start-up. */
@@ -17,5 +17,7 @@ export interface KeyWorkerContext {
   cancels: CancelListener;
   /** Upstream attempts one request may use before its last error goes to the client. */
   maxAttempts: number;
+  /** This process's writer of the deployment's counters (shared by every key). */
+  metrics: MetricsRecorder;
   logger: Logger;
 }

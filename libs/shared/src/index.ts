@@ -28,3 +28,7 @@ export * from './client-keys/client-key-input.js';
 export * from './client-keys/client-key-names.js';
 export * from './client-keys/client-key-store.js';
 export * from './queues/key-queues.js';
+export * from './metrics/metric-catalog.js';
+export * from './metrics/metric-fields.js';
+export * from './metrics/metrics-recorder.js';
+export * from './metrics/metrics-reader.js';

@@ -92,7 +92,9 @@ export async function quotaUtilisation(stack, { progress }) {
       'earliest and the latest key; min / mean gap = between consecutive arrivals on one key.',
       ENFORCED_MS === undefined
         ? 'The spacing the gateway enforces internally is not exported by @ork/shared (enforcedSpacingMs).'
-        : `The gateway spaces by ${ENFORCED_MS} ms (a jitter margin over ${SPACING_MS} ms), so its own floor is ${int((perKey - 1) * ENFORCED_MS)} ms (ratio ${(((perKey - 1) * ENFORCED_MS) / idealMs).toFixed(3)}).`,
+        : `The gateway spaces by ${ENFORCED_MS} ms (a jitter margin over ${SPACING_MS} ms), so its own floor is ${int((perKey - 1) * ENFORCED_MS)} ms ` +
+          `(ratio ${(((perKey - 1) * ENFORCED_MS) / idealMs).toFixed(3)}); makespan / floor = ${(burst.makespanMs / ((perKey - 1) * ENFORCED_MS)).toFixed(3)}; ` +
+          `the mean gap exceeds ${ENFORCED_MS} ms by ${ms(meanGap - ENFORCED_MS, 1)} ms per slot.`,
       stack.sim.prioritised ? 'The simulator ran at nice −15 so its arrival timestamps carry little scheduling jitter.' : 'The simulator could not be given a higher CPU priority (not root); arrival timestamps may carry scheduling jitter.',
     ],
     targets: [

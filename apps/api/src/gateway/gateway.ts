@@ -113,6 +113,7 @@ export class Gateway {
       headers: request.headers,
       deadline: Date.now() + o.queueTimeoutMs,
       stream: request.stream,
+      enqueuedAt: Date.now(),
     };
     try {
       await this.redisCall(() => queue.add(JobName.Upstream, data, { jobId: requestId, ...JOB_RETENTION }));

@@ -2,10 +2,25 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pinoHttp, type HttpLogger } from 'pino-http';
 import type { Logger } from 'pino';
+import type { UpstreamLogFacts } from '../completions/upstream-facts.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-/** One log line per request; logs the path only, since the query may carry ?api_key=. */
+/** What the handlers learnt about a request (Express's `res.locals`): client key id, upstream facts. */
+function factsOf(res: ServerResponse): Record<string, unknown> {
+  const locals = (res as { locals?: { clientKeyId?: unknown; upstream?: UpstreamLogFacts } }).locals;
+  if (locals === undefined) return {};
+  return {
+    ...(typeof locals.clientKeyId === 'string' ? { clientKeyId: locals.clientKeyId } : {}),
+    ...locals.upstream,
+  };
+}
+
+/**
+ * One log line per request: request id, method, path (never the query, which may carry
+ * ?api_key=), status, duration (responseTime, ms), client key id (never the key), and for
+ * completions the upstream key id, its status and the queue wait.
+ */
 export function requestLogger(logger: Logger): HttpLogger {
   return pinoHttp({
     logger,
@@ -23,6 +38,8 @@ export function requestLogger(logger: Logger): HttpLogger {
       }),
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
     },
+    customSuccessObject: (_req, res, value: object) => ({ ...value, ...factsOf(res) }),
+    customErrorObject: (_req, res, _err, value: object) => ({ ...value, ...factsOf(res) }),
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
   });
 }

@@ -6,6 +6,7 @@ import { SseResponder } from '../completions/sse-responder.js';
 import { ClientGoneError, type Gateway } from '../gateway/gateway.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import type { IdempotencyStore, StoredResponse } from '../completions/idempotency.js';
+import { noteUpstream } from '../completions/upstream-facts.js';
 
 /** A signal that fires when the client hangs up before we answered. */
 function clientGone(req: Request, res: Response): AbortSignal {
@@ -49,7 +50,10 @@ export function completionsRouter(gateway: Gateway, idempotency: IdempotencyStor
       await gateway.submit(request, {
         signal: clientGone(req, res),
         onQueued: (ticket) => responder.onQueued(ticket),
-        onMessage: (message) => responder.onMessage(message),
+        onMessage: (message) => {
+          noteUpstream(res, message);
+          responder.onMessage(message);
+        },
       });
     } catch (err) {
       if (err instanceof ClientGoneError) return;

@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import type { ReplyWriter, TokenUsage } from '@ork/shared';
+import type { ReplyWriter, TokenUsage, UpstreamFacts } from '@ork/shared';
 import type { ResponseSink } from './upstream-client.js';
 
 /**
@@ -19,12 +19,14 @@ export class StreamRelay implements ResponseSink {
     private readonly replies: ReplyWriter,
     private readonly replyTo: string,
     private readonly requestId: string,
+    /** Sent with stream-start, for the API's request log line. */
+    private readonly facts: UpstreamFacts = {},
   ) {}
 
   start(status: number, contentType: string): boolean {
     if (status !== 200 || !contentType.includes('text/event-stream')) return false;
     this.started = true;
-    this.enqueue({ type: 'stream-start', status, contentType });
+    this.enqueue({ type: 'stream-start', status, contentType, ...this.facts });
     return true;
   }
 

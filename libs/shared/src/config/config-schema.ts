@@ -64,6 +64,9 @@ export const configSchema = z
       }),
     CORS_ORIGINS: commaList.transform((list) => (list.length === 0 ? ['*'] : list)),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Human-readable logs (pino-pretty, a dev dependency); also on with NODE_ENV=development. */
+    LOG_PRETTY: bool,
+    NODE_ENV: z.string().default('production'),
   })
   .superRefine((c, ctx) => {
     if (c.AUTH_ENABLED && (c.AUTH_USERNAME === '' || c.AUTH_PASSWORD === '')) {

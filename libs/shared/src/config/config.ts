@@ -28,6 +28,7 @@ export interface AppConfig {
   trustProxy: string[];
   corsOrigins: string[];
   logLevel: RawConfig['LOG_LEVEL'];
+  logPretty: boolean;
 }
 
 function toAppConfig(c: RawConfig): AppConfig {
@@ -53,6 +54,7 @@ function toAppConfig(c: RawConfig): AppConfig {
     trustProxy: c.TRUST_PROXY,
     corsOrigins: c.CORS_ORIGINS,
     logLevel: c.LOG_LEVEL,
+    logPretty: c.LOG_PRETTY || c.NODE_ENV === 'development',
   };
 }
 

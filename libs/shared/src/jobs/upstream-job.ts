@@ -26,6 +26,8 @@ export const upstreamJobSchema = z.object({
   attempt: z.number().int().min(1).default(1),
   /** Times the request moved between key queues; makes each move's job id unique. */
   hop: z.number().int().min(0).default(0),
+  /** Epoch ms the API queued the request, kept across moves: queue wait = upstream start - this. */
+  enqueuedAt: z.number().int().positive().optional(),
 });
 export type UpstreamJobData = z.input<typeof upstreamJobSchema>;
 export type ParsedUpstreamJob = z.output<typeof upstreamJobSchema>;

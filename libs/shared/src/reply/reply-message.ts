@@ -3,15 +3,21 @@ export interface TokenUsage {
   completionTokens: number;
 }
 
+/** Which key served a request and how long it queued, for the API's request log line. */
+export interface UpstreamFacts {
+  keyId?: string;
+  queueWaitMs?: number;
+}
+
 /**
  * What a worker sends back to the API process that waits for a request. A plain request gets
  * one `response` or `error`; a streamed one gets `stream-start`, any number of `chunk`s (raw
  * SSE text, in order) and one `stream-end`.
  */
 export type ReplyMessage =
-  | { type: 'response'; status: number; contentType: string; body: string; usage?: TokenUsage }
+  | ({ type: 'response'; status: number; contentType: string; body: string; usage?: TokenUsage } & UpstreamFacts)
   | { type: 'error'; status: number; message: string; code: string; retryAfterMs?: number }
-  | { type: 'stream-start'; status: number; contentType: string }
+  | ({ type: 'stream-start'; status: number; contentType: string } & UpstreamFacts)
   | { type: 'chunk'; data: string }
   | { type: 'stream-end'; usage?: TokenUsage };
 
