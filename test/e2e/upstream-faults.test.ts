@@ -114,6 +114,23 @@ describe('faults that are not the key’s', () => {
   });
 });
 
+describe('a request waiting behind a cooldown', () => {
+  test('moves to a key that can start it sooner instead of waiting the cooldown out', { timeout: 25_000 }, async () => {
+    stack = await startStack({ keys: 2, env: { ...noLimits, KEY_MIN_INTERVAL_MS: '1500' } });
+    const s = stack;
+    const first = await Promise.all([chat(s.url, 'a'), chat(s.url, 'b')]);
+    expect(first.map((r) => r.status)).toEqual([200, 200]);
+    const third = chat(s.url, 'third');
+    const holder = await waitFor(async () => (await readStatus(s.url)).keys.find((k) => k.queue.waiting + k.reserved > 0), 'the third request to be queued');
+    // Upstream has just told this key to wait a minute (what a per-minute 429 does).
+    await s.redis.hset(`${s.prefix}:key:${holder.id}:state`, 'cooldownUntil', Date.now() + 60_000);
+    expect(answerOf((await third).body)).toBe('echo: third');
+    const record = completions(await s.sim.records()).find((r) => (r.body as { messages: { content: string }[] }).messages[0]!.content === 'third');
+    const holderKey = (await readStatus(s.url)).keys.find((k) => k.id === holder.id)!.key;
+    expect(record!.key!.endsWith(holderKey.slice(-4))).toBe(false);
+  });
+});
+
 describe('keys that leave rotation', () => {
   test.each([
     ['invalid (401)', 401, 'invalid'],

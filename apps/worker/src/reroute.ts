@@ -14,6 +14,8 @@ export interface RerouteOptions {
   excludeKeyIds: string[];
   delayMs: number;
   attempt: number;
+  /** Move only if another key can start the request at least a second sooner than this. */
+  soonerThanMs?: number;
 }
 
 export type RerouteResult = { kind: 'moved'; keyId: string } | Exclude<RouteDecision, { kind: 'routed' }>;
@@ -31,7 +33,7 @@ export async function reroute(ctx: KeyWorkerContext, data: ParsedUpstreamJob, o:
     bases,
     exclude: o.excludeKeyIds.map((id) => ctx.redisKeys.keyBase(id)),
     limits: ctx.limits,
-    queueTimeoutMs: remaining,
+    queueTimeoutMs: o.soonerThanMs === undefined ? remaining : Math.min(remaining, o.soonerThanMs - 1_000),
   });
   if (decision.kind !== 'routed') return decision;
   const key = ctx.queues.keys[decision.index];

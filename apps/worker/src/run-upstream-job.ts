@@ -26,7 +26,7 @@ export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstream
     const slot = await waitForSlot(ctx, data.requestId, signal);
     switch (slot.kind) {
       case 'requeue':
-        return 'requeue';
+        return await requeueOrMove(ctx, data, slot.waitMs);
       case 'cancelled':
         return { outcome: 'cancelled' };
       case 'exhausted':
@@ -45,6 +45,18 @@ export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstream
   } finally {
     tracked.release();
   }
+}
+
+/**
+ * This key cannot start the request for a while (a cooldown, its minute is full): move it to a
+ * key that can start it clearly sooner, else back to this key's queue without using an attempt.
+ */
+async function requeueOrMove(ctx: KeyWorkerContext, data: ParsedUpstreamJob, waitMs: number): Promise<JobRun> {
+  if (waitMs <= 2_000) return 'requeue';
+  const moved = await reroute(ctx, data, { excludeKeyIds: [ctx.key.id], delayMs: 0, attempt: data.attempt, soonerThanMs: waitMs });
+  if (moved.kind !== 'moved') return 'requeue';
+  await ctx.redis.zrem(`${ctx.slot.base}:pending`, data.requestId);
+  return { outcome: 'rerouted' };
 }
 
 /** Moves the request to another key, or tells the client that none can take it. */

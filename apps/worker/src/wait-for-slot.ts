@@ -3,7 +3,7 @@ import type { KeyWorkerContext } from './worker-context.js';
 
 export type SlotOutcome =
   | { kind: 'granted'; startedToday: number }
-  | { kind: 'requeue' }
+  | { kind: 'requeue'; waitMs: number }
   | { kind: 'cancelled' }
   | { kind: 'exhausted'; resetInMs: number }
   | { kind: 'disabled' };
@@ -26,7 +26,7 @@ export async function waitForSlot(ctx: KeyWorkerContext, requestId: string, sign
       case 'disabled':
         return { kind: 'disabled' };
       case 'wait-in-queue':
-        return { kind: 'requeue' };
+        return { kind: 'requeue', waitMs: decision.ms };
       case 'wait-here':
         try {
           await sleep(decision.ms, signal);
