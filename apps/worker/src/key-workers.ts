@@ -31,13 +31,18 @@ export interface KeyWorkers {
   close(): Promise<void>;
 }
 
-/** Starts one BullMQ Worker per upstream key, all in this process, sharing one command connection. */
+/** Starts one BullMQ Worker per upstream key, all in this process, sharing their command connections. */
 export async function startKeyWorkers(config: AppConfig, logger: Logger): Promise<KeyWorkers> {
-  const redis = createWorkerRedis(config.redisUrl, 'ork-worker');
+  // BullMQ registers ~60 scripts on its connection, which makes every MULTI on it copy them all;
+  // our own commands (limits, replies, usage, metrics) go over a plain, auto-pipelined one.
+  const bullmq = createWorkerRedis(config.redisUrl, 'ork-worker');
+  const redis = createWorkerRedis(config.redisUrl, 'ork-worker-own', true);
   const subscriber = createWorkerRedis(config.redisUrl, 'ork-worker-cancel');
+  await connectRedis(bullmq, config.redisUrl);
   await connectRedis(redis, config.redisUrl);
   await connectRedis(subscriber, config.redisUrl);
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+  bullmq.on('error', () => undefined);
   subscriber.on('error', () => undefined);
 
   const redisKeys = new RedisKeys(config.redisPrefix);
@@ -52,7 +57,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   const workerName = `${hostname()}:${process.pid}`;
 
   const keys = toUpstreamKeys(config.upstreamKeys);
-  const queues = new KeyQueues(keys, redis, redisKeys);
+  const queues = new KeyQueues(keys, bullmq, redisKeys);
   const probe = startKeyProbe({ redis, redisKeys, keys, upstream, logger });
   const metrics = new MetricsRecorder({
     redis,
@@ -85,7 +90,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       return run;
     };
     const worker = new Worker<UpstreamJobData, UpstreamJobResult>(queueName, handle, {
-      connection: redis,
+      connection: bullmq,
       prefix: config.redisPrefix,
       name: workerName,
       concurrency: config.keyConcurrency,
@@ -116,6 +121,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       await upstream.close();
       await metrics.close();
       redis.disconnect();
+      bullmq.disconnect();
     })());
   return { workers, close };
 }

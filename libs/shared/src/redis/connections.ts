@@ -12,9 +12,13 @@ export function createApiRedis(url: string, name = 'ork-api'): Redis {
   return new Redis(url, { ...common, connectionName: name, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
 }
 
-/** Worker side and blocking readers: commands wait for Redis to come back (BullMQ requires this). */
-export function createWorkerRedis(url: string, name = 'ork-worker'): Redis {
-  return new Redis(url, { ...common, connectionName: name, maxRetriesPerRequest: null });
+/**
+ * Worker side and blocking readers: commands wait for Redis to come back (BullMQ requires this).
+ * `autoPipelining` batches the commands of one tick into one write, for connections that carry
+ * many small independent commands (not for BullMQ's or blocking ones).
+ */
+export function createWorkerRedis(url: string, name = 'ork-worker', autoPipelining = false): Redis {
+  return new Redis(url, { ...common, connectionName: name, maxRetriesPerRequest: null, enableAutoPipelining: autoPipelining });
 }
 
 /** Thrown when Redis cannot be reached at start-up; its message says how to get one. */
