@@ -4,6 +4,7 @@ import { answerOf, chat, waitFor } from '../support/client.js';
 import { idle, readStatus } from '../support/status.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { WORKER_MAIN, runProcess } from '../support/processes.js';
+import { parseSse, streamedText } from '../support/sse.js';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -58,4 +59,33 @@ test('SIGTERM drains: active requests finish, waiting ones stay queued for the n
   const results = await pending;
   results.forEach((r, i) => expect(answerOf(r.body)).toBe(`echo: drain ${i}`));
   expect((await s.sim.records()).length).toBe(6);
+});
+
+test('a stream whose worker dies mid-stream ends with an error chunk, never a second copy of the answer', async () => {
+  stack = await startStack({ keys: 1, workerProcesses: 1, env: limits, simulatorEnv: { SIM_CHUNK_DELAY_MS: '100' } });
+  const s = stack;
+  const res = await fetch(`${s.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'word '.repeat(100) }] }),
+  });
+  const reader = res.body!.getReader();
+  let text = '';
+  const read = async (): Promise<boolean> => {
+    const { value, done } = (await reader.read()) as { value?: Uint8Array; done: boolean };
+    if (value) text += new TextDecoder().decode(value);
+    return done;
+  };
+  while (!text.includes('"content":" word"')) await read();
+  await s.processes[0]!.stop('SIGKILL');
+  s.processes.push(runProcess(WORKER_MAIN, s.env));
+  while (!(await read()));
+
+  const events = parseSse(text).events as { error?: { code: number }; choices?: { delta?: { content?: string } }[] }[];
+  expect(events.at(-1)?.error?.code).toBe(502);
+  const received = streamedText(events);
+  expect(received.startsWith('echo: word')).toBe(true);
+  // Never the answer twice: the re-run did not stream again.
+  expect(received.split('echo:').length).toBe(2);
+  expect((await s.sim.records()).filter((r) => r.path.endsWith('completions'))).toHaveLength(1);
 });

@@ -20,6 +20,7 @@ export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstream
     await ctx.redis.zrem(`${ctx.slot.base}:pending`, data.requestId);
     return { outcome: 'expired' };
   }
+  if (data.stream && (await ctx.replies.streamStarted(data.requestId))) return endBrokenStream(ctx, data);
   const tracked = ctx.cancels.track(data.requestId);
   const signal = AbortSignal.any([tracked.signal, AbortSignal.timeout(remaining)]);
   try {
@@ -45,6 +46,18 @@ export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstream
   } finally {
     tracked.release();
   }
+}
+
+/**
+ * A re-run of a streamed request whose worker died mid-stream: the client already has part of
+ * the answer, so streaming it again would garble it. End the stream the way OpenRouter ends a
+ * broken one, with an error chunk.
+ */
+async function endBrokenStream(ctx: KeyWorkerContext, data: ParsedUpstreamJob): Promise<UpstreamJobResult> {
+  const error = { error: { message: 'The worker relaying this stream stopped mid-stream; retry the request.', code: 502 } };
+  await ctx.replies.send(data.replyTo, data.requestId, { type: 'chunk', data: `data: ${JSON.stringify(error)}\n\n` });
+  await ctx.replies.send(data.replyTo, data.requestId, { type: 'stream-end' });
+  return { outcome: 'failed' };
 }
 
 /**

@@ -34,6 +34,10 @@ export class RedisKeys {
     return `${this.prefix}:cancel`;
   }
 
+  streamStarted(requestId: string): string {
+    return `${this.prefix}:streamed:${requestId}`;
+  }
+
   replies(instanceId: string): string {
     return `${this.prefix}:replies:${instanceId}`;
   }

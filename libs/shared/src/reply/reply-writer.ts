@@ -16,10 +16,17 @@ export class ReplyWriter {
 
   async send(replyTo: string, requestId: string, message: ReplyMessage): Promise<void> {
     const stream = this.keys.replies(replyTo);
-    await this.redis
+    const tx = this.redis
       .multi()
       .xadd(stream, 'MAXLEN', '~', REPLY_STREAM_MAX, '*', 'rid', requestId, 'm', encodeReply(message))
-      .pexpire(stream, REPLY_STREAM_TTL_MS)
-      .exec();
+      .pexpire(stream, REPLY_STREAM_TTL_MS);
+    // Remembered so a re-run of the job (its worker died mid-stream) does not stream it twice.
+    if (message.type === 'stream-start') tx.set(this.keys.streamStarted(requestId), '1', 'PX', REPLY_STREAM_TTL_MS);
+    await tx.exec();
+  }
+
+  /** True when some worker already began streaming this request's answer to its client. */
+  async streamStarted(requestId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.streamStarted(requestId))) === 1;
   }
 }
