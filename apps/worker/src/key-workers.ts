@@ -34,9 +34,9 @@ export interface KeyWorkers {
 /** Starts one BullMQ Worker per upstream key, all in this process, sharing their command connections. */
 export async function startKeyWorkers(config: AppConfig, logger: Logger): Promise<KeyWorkers> {
   // BullMQ registers ~60 scripts on its connection, which makes every MULTI on it copy them all;
-  // our own commands (limits, replies, usage, metrics) go over a plain, auto-pipelined one.
+  // our own commands (limits, replies, usage, metrics) go over a plain one.
   const bullmq = createWorkerRedis(config.redisUrl, 'ork-worker');
-  const redis = createWorkerRedis(config.redisUrl, 'ork-worker-own', true);
+  const redis = createWorkerRedis(config.redisUrl, 'ork-worker-own');
   const subscriber = createWorkerRedis(config.redisUrl, 'ork-worker-cancel');
   await connectRedis(bullmq, config.redisUrl);
   await connectRedis(redis, config.redisUrl);
