@@ -25,20 +25,12 @@ import { freePort } from './free-port.js';
 import { progressBar } from './progress.js';
 import { reportLines, summarise } from './report.js';
 import { warmUp } from './warm-up.js';
+import { deleteByPrefix } from '../bench/redis.js';
 
 const ONCE = process.argv.includes('--once') || process.env.DEMO_EXIT === '1';
 const COUNT = Number(process.env.DEMO_REQUESTS ?? 30);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const LIMITS = { minIntervalMs: 300, perMinute: 20, perDay: 200 };
-
-async function deleteByPrefix(redis, prefix) {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.unlink(...found);
-  } while (cursor !== '0');
-}
 
 async function main() {
   // Redis first: without it nothing else is worth starting.
