@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (= `tsc -b && node scripts/bench/run.js`): starts the simulator and the gateway
  * (one API process, one worker process, 8 made-up keys, a fresh Redis prefix) and measures
- *   1. added latency, 2. quota utilisation, 3. throughput,
+ *   1. added latency, 2. quota utilisation, 3. throughput, 4. streaming (time to first token),
  * then prints a table per scenario and markdown for docs/BENCHMARKS.md. Stops every child process
  * and deletes the run's Redis keys on success, on failure and on Ctrl-C.
  *
@@ -51,10 +51,11 @@ for (const main of [SIMULATOR_MAIN, API_MAIN, WORKER_MAIN]) {
 const { addedLatency } = await import('./scenarios/added-latency.js');
 const { quotaUtilisation, GATEWAY_ENV: SPACED } = await import('./scenarios/quota-utilisation.js');
 const { throughput } = await import('./scenarios/throughput.js');
+const { streaming } = await import('./scenarios/streaming.js');
 
 /** Run order groups scenarios by gateway configuration; results are printed in numbered order. */
 const STACKS = [
-  { label: 'limits off', env: LIMITS_OFF, scenarios: [['latency', addedLatency], ['throughput', throughput]] },
+  { label: 'limits off', env: LIMITS_OFF, scenarios: [['latency', addedLatency], ['streaming', streaming], ['throughput', throughput]] },
   // -15: the simulator timestamps arrivals for the spacing check; on two busy cores it must get the CPU.
   { label: 'spacing 250 ms', env: SPACED, simPriority: -15, scenarios: [['utilisation', quotaUtilisation]] },
 ];
@@ -146,7 +147,7 @@ async function main() {
       for (const [id] of wanted) if (!results.some((r) => r.id === id)) results.push(crashed(id, err));
     }
   }
-  const ORDER = ['latency', 'utilisation', 'throughput'];
+  const ORDER = ['latency', 'streaming', 'utilisation', 'throughput'];
   results.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
   const other = otherLoad.stop();
   machine.otherLoad = other === undefined ? 'n/a' : `${(other * 100).toFixed(0)} % of all cores`;

@@ -6,7 +6,7 @@ import { startStack, type Stack } from '../support/stack.js';
 let stack: Stack | undefined;
 let redis: PrivateRedis | undefined;
 afterEach(async () => {
-  await redis?.restart().catch(() => undefined);
+  await redis?.ensureRunning().catch(() => undefined);
   await stack?.close();
   await redis?.kill();
   stack = undefined;

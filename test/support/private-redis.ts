@@ -55,6 +55,12 @@ export class PrivateRedis {
     }
   }
 
+  /** Starts it again unless it is running (a second server on the same port would leak). */
+  async ensureRunning(): Promise<void> {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) return;
+    await this.restart();
+  }
+
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
