@@ -7,6 +7,7 @@
  *   npm run soak                 # 180 s
  *   SOAK_SECONDS=60 npm run soak
  */
+import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { findViolations } from '../../apps/simulator/dist/index.js';
@@ -40,8 +41,49 @@ function prioritiseAllThreads(pid, niceness) {
   }
 }
 
+/** SOAK_TRACE=1: workers log every departure, and short gaps at the fake are compared with them. */
+const TRACE = process.env.SOAK_TRACE === '1';
+const departures = new Map(); // keyId -> sentAt[]
+
 function workerEnv(common) {
-  return { ...common, LOG_LEVEL: 'warn' };
+  return { ...common, LOG_LEVEL: TRACE ? 'debug' : 'warn' };
+}
+
+function collectDepartures(worker) {
+  worker
+    .waitForLine((line) => {
+      if (line.includes('"upstream answered"')) {
+        const m = JSON.parse(line);
+        if (m.sentAt > 0) (departures.get(m.keyId) ?? departures.set(m.keyId, []).get(m.keyId)).push(m.sentAt);
+      }
+      return undefined;
+    }, 3_600_000)
+    .catch(() => undefined);
+}
+
+/** For each arrival gap under the limit: the gap between the matching departures (the last one before each arrival). */
+function explainShortGaps(records, minIntervalMs) {
+  const lines = [];
+  const byKey = new Map();
+  for (const r of records) if (r.key) (byKey.get(r.key) ?? byKey.set(r.key, []).get(r.key)).push(r.hrMs);
+  for (const [key, arrivals] of byKey) {
+    arrivals.sort((a, b) => a - b);
+    const sent = (departures.get(createHash('sha256').update(key).digest('hex').slice(0, 12)) ?? []).sort((a, b) => a - b);
+    const before = (t) => sent.filter((x) => x <= t + 0.5).at(-1);
+    let minDeparture = Infinity;
+    for (let i = 1; i < sent.length; i++) minDeparture = Math.min(minDeparture, sent[i] - sent[i - 1]);
+    lines.push(`key …${key.slice(-4)}: ${arrivals.length} arrivals, ${sent.length} departures logged, smallest departure gap ${minDeparture.toFixed(1)} ms`);
+    for (let i = 1; i < arrivals.length; i++) {
+      const gap = arrivals[i] - arrivals[i - 1];
+      if (gap >= minIntervalMs) continue;
+      const d0 = before(arrivals[i - 1]);
+      const d1 = before(arrivals[i]);
+      lines.push(
+        `  short arrival gap ${gap.toFixed(1)} ms; departures ${d0 === undefined || d1 === undefined ? 'not logged' : `${(d1 - d0).toFixed(1)} ms apart, arrivals ${(arrivals[i - 1] - d0).toFixed(1)} and ${(arrivals[i] - d1).toFixed(1)} ms after them`}`,
+      );
+    }
+  }
+  return lines;
 }
 
 async function main() {
@@ -66,6 +108,7 @@ async function main() {
   const startWorker = async () => {
     const w = startNode(`worker-${workers.length}`, WORKER_MAIN, { env: workerEnv(common), cwd: process.cwd() });
     workers.push(w);
+    if (TRACE) collectDepartures(w);
   };
   await startWorker();
   await startWorker();
@@ -167,6 +210,7 @@ async function main() {
   console.log('\n| measure | value |\n| --- | --- |');
   for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
   for (const v of violations) console.log(`violation: ${JSON.stringify(v)}`);
+  if (TRACE) for (const line of explainShortGaps(records, LIMITS.minIntervalMs)) console.log(line);
 
   await stopAll();
   await deleteByPrefix(redis, prefix);

@@ -7,7 +7,16 @@ import type { KeyWorkerContext } from './worker-context.js';
 export const NO_TOKENS: TokenUsage = { promptTokens: 0, completionTokens: 0 };
 
 export type Attempt =
-  | { kind: 'answer'; answer: UpstreamAnswer; contentType: string; usage: TokenUsage; upstreamMs: number; queueWaitMs: number | undefined }
+  | {
+      kind: 'answer';
+      answer: UpstreamAnswer;
+      contentType: string;
+      usage: TokenUsage;
+      upstreamMs: number;
+      queueWaitMs: number | undefined;
+      /** When the request had fully left this process (epoch ms, sub-ms): for comparing with upstream's arrival stamps. */
+      sentAt: number;
+    }
   | { kind: 'network-error'; message: string; timedOut: boolean; relay: StreamRelay | undefined }
   | { kind: 'cancelled' };
 
@@ -27,7 +36,9 @@ export async function callUpstream(
 ): Promise<Attempt> {
   const started = performance.now();
   let commit: Promise<void> | undefined;
+  let sentAt = 0;
   const onSent = (): void => {
+    sentAt = performance.timeOrigin + performance.now();
     // Without spacing there is nothing to hold back; the grant already counted the start.
     if (ctx.limits.minIntervalMs === 0) return;
     commit = commitStart(ctx.redis, ctx.slot, member, ctx.limits).catch((err: unknown) =>
@@ -51,6 +62,7 @@ export async function callUpstream(
       usage,
       upstreamMs,
       queueWaitMs,
+      sentAt,
     };
   } catch (err) {
     if (signal.aborted && Date.now() < data.deadline) return { kind: 'cancelled' };

@@ -40,7 +40,7 @@ export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstream
     const attempt = await callUpstream(ctx, data, startMember(data.requestId, slot.startedToday), signal, log, queueWaitMs);
     recordAttempt(ctx, attempt, queueWaitMs);
     if (attempt.kind === 'answer') {
-      log.debug({ status: attempt.answer.status, upstreamMs: attempt.upstreamMs, stream: data.stream }, 'upstream answered');
+      log.debug({ status: attempt.answer.status, upstreamMs: attempt.upstreamMs, stream: data.stream, sentAt: attempt.sentAt }, 'upstream answered');
     }
     return await settle(ctx, data, attempt);
   } finally {
