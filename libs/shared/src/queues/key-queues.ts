@@ -16,6 +16,7 @@ export class KeyQueues {
     redis: Redis,
     readonly redisKeys: RedisKeys,
   ) {
+    this.keyBases = keys.map((k) => redisKeys.keyBase(k.id));
     for (const key of keys) {
       this.byId.set(key.id, new Queue(keyQueueName(key.id), { connection: redis, prefix: redisKeys.prefix }));
     }
@@ -27,8 +28,11 @@ export class KeyQueues {
     return queue;
   }
 
-  bases(): string[] {
-    return this.keys.map((k) => this.redisKeys.keyBase(k.id));
+  private readonly keyBases: readonly string[];
+
+  /** `RedisKeys.keyBase` of every key, in registry order (computed once: asked on every request). */
+  bases(): readonly string[] {
+    return this.keyBases;
   }
 
   async close(): Promise<void> {
