@@ -18,6 +18,8 @@ import { healthRouter } from './routes/health.route.js';
 import { httpMetrics } from './metrics/http-metrics.js';
 import { MetricsEndpoint } from './metrics/metrics-endpoint.js';
 import type { KeyStatusReader } from './status/key-status-reader.js';
+// The one declaration of what `res.locals` carries (Express.Locals).
+import './http/response-locals.js';
 
 /** Where the OpenAI-compatible routes live; the root is last because n8n uses the bare URL. */
 export const OPENAI_PREFIXES = ['/api/v1', '/api/proxy', '/v1', '/'] as const;

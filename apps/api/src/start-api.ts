@@ -51,7 +51,7 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
   const statuses = new KeyStatusReader(redis, queues, config.limits);
   const models = new ModelCatalog({
     redis,
-    cacheKey: `${config.redisPrefix}:models`,
+    cacheKey: redisKeys.modelsCache(),
     upstreamBaseUrl: config.upstreamBaseUrl,
     logger,
   });

@@ -1,4 +1,4 @@
-import { upstreamJobSchema } from '@ork/shared';
+import { releaseReservation, upstreamJobSchema } from '@ork/shared';
 import { reroute } from './reroute.js';
 import { replyRefusal } from './refusal.js';
 import type { KeyWorkerContext } from './worker-context.js';
@@ -18,7 +18,7 @@ export async function drainKey(ctx: KeyWorkerContext, excludeSelf: boolean): Pro
     const parsed = upstreamJobSchema.safeParse(job.data);
     if (!parsed.success) continue;
     const data = parsed.data;
-    await ctx.redis.zrem(`${ctx.slot.base}:pending`, data.requestId);
+    await releaseReservation(ctx.redis, ctx.slot.base, data.requestId);
     const result = await reroute(ctx, data, { excludeKeyIds: excludeSelf ? [ctx.key.id] : [], delayMs: 0, attempt: data.attempt });
     if (result.kind === 'moved') moved++;
     else await replyRefusal(ctx, data, result);

@@ -1,8 +1,6 @@
-import { METRICS } from '@ork/shared';
-import type { Verdict } from './upstream/classify-response.js';
+import { LIMITER_BLOCKED, METRICS } from '@ork/shared';
+import type { KeyVerdict } from './decisions/next-step.js';
 import type { KeyWorkerContext } from './worker-context.js';
-
-type KeyVerdict = Extract<Verdict, { kind: 'key-cooldown' | 'key-exhausted' | 'key-disabled' }>;
 
 /**
  * Records what upstream said about this key, for every process: a cooldown until its reset,
@@ -16,7 +14,7 @@ export async function applyKeyVerdict(ctx: KeyWorkerContext, verdict: KeyVerdict
     case 'key-cooldown': {
       tx.hset(state, 'cooldownUntil', verdict.untilMs);
       const ms = verdict.untilMs - now;
-      if (ms > 0) tx.set(ctx.slot.limiterKey, '9007199254740991', 'PX', ms);
+      if (ms > 0) tx.set(ctx.slot.limiterKey, LIMITER_BLOCKED, 'PX', ms);
       break;
     }
     case 'key-exhausted':

@@ -35,7 +35,7 @@ export function startKeyProbe(o: KeyProbeOptions): { stop(): void } {
       const state = o.redisKeys.keyState(key.id);
       const reason = await o.redis.hget(state, 'disabled');
       if (reason === null) continue;
-      const lock = await o.redis.set(`${o.redisKeys.keyBase(key.id)}:probe`, '1', 'PX', Math.max(intervalMs - 1_000, 1_000), 'NX');
+      const lock = await o.redis.set(o.redisKeys.keyProbe(key.id), '1', 'PX', Math.max(intervalMs - 1_000, 1_000), 'NX');
       if (lock !== 'OK') continue;
       const answer = await o.upstream.probeKey(key.secret, AbortSignal.timeout(10_000)).catch(() => undefined);
       if (answer && worksAgain(reason, answer.status, answer.body)) {

@@ -1,23 +1,24 @@
-import { recordUsage, startMember, type ParsedUpstreamJob, type UpstreamJobResult } from '@ork/shared';
+import { recordUsage, releaseReservation, startMember, type ParsedUpstreamJob, type UpstreamJobResult } from '@ork/shared';
 import type { Logger } from 'pino';
-import { callUpstream, NO_TOKENS, safeJson, type Attempt } from './call-upstream.js';
+import { callUpstream, NO_TOKENS, type Attempt } from './call-upstream.js';
+import { judgeAttempt } from './decisions/attempt-verdict.js';
+import { nextStep, usageCount, type AttemptVerdict, type Fallback, type NextStep, type Refusal } from './decisions/next-step.js';
 import { drainKey } from './drain-key.js';
 import { recordAttempt } from './job-metrics.js';
 import { applyKeyVerdict } from './key-health.js';
 import { replyRefusal } from './refusal.js';
-import { reroute } from './reroute.js';
+import { reroute, type RerouteResult } from './reroute.js';
 import { retryDelayMs } from './retry-policy.js';
-import { classifyResponse } from './upstream/classify-response.js';
 import { waitForSlot } from './wait-for-slot.js';
 import type { KeyWorkerContext } from './worker-context.js';
 
 export type JobRun = UpstreamJobResult | 'requeue';
 
-/** Runs one queued request on this key: waits for its slot, calls OpenRouter, then replies or moves it. */
+/** Runs one queued request on this key: waits for its slot, calls OpenRouter, then carries out nextStep(). */
 export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstreamJob, log: Logger): Promise<JobRun> {
   const remaining = data.deadline - Date.now();
   if (remaining <= 0) {
-    await ctx.redis.zrem(`${ctx.slot.base}:pending`, data.requestId);
+    await releaseReservation(ctx.redis, ctx.slot.base, data.requestId);
     return { outcome: 'expired' };
   }
   if (data.stream && (await ctx.replies.streamStarted(data.requestId))) return endBrokenStream(ctx, data);
@@ -27,12 +28,12 @@ export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstream
     const slot = await waitForSlot(ctx, data.requestId, signal);
     switch (slot.kind) {
       case 'requeue':
-        return await requeueOrMove(ctx, data, slot.waitMs);
+        return await carryOut(ctx, data, { kind: 'slot-wait', waitMs: slot.waitMs }, undefined);
       case 'cancelled':
         return { outcome: 'cancelled' };
       case 'exhausted':
       case 'disabled':
-        return await moveElsewhere(ctx, data, data.attempt, 0);
+        return await carryOut(ctx, data, { kind: 'slot-refused' }, undefined);
       case 'granted':
         break;
     }
@@ -42,7 +43,7 @@ export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstream
     if (attempt.kind === 'answer') {
       log.debug({ status: attempt.answer.status, upstreamMs: attempt.upstreamMs, stream: data.stream, sentAt: attempt.sentAt }, 'upstream answered');
     }
-    return await settle(ctx, data, attempt);
+    return await carryOut(ctx, data, judgeAttempt(attempt), attempt);
   } finally {
     tracked.release();
   }
@@ -60,101 +61,88 @@ async function endBrokenStream(ctx: KeyWorkerContext, data: ParsedUpstreamJob): 
   return { outcome: 'failed' };
 }
 
-/**
- * This key cannot start the request for a while (a cooldown, its minute is full): move it to a
- * key that can start it clearly sooner, else back to this key's queue without using an attempt.
- */
-async function requeueOrMove(ctx: KeyWorkerContext, data: ParsedUpstreamJob, waitMs: number): Promise<JobRun> {
-  if (waitMs <= 2_000) return 'requeue';
-  const moved = await reroute(ctx, data, { excludeKeyIds: [ctx.key.id], delayMs: 0, attempt: data.attempt, soonerThanMs: waitMs });
-  if (moved.kind !== 'moved') return 'requeue';
-  await ctx.redis.zrem(`${ctx.slot.base}:pending`, data.requestId);
-  return { outcome: 'rerouted' };
-}
-
-/** Moves the request to another key, or tells the client that none can take it. */
-async function moveElsewhere(ctx: KeyWorkerContext, data: ParsedUpstreamJob, attempt: number, delayMs: number): Promise<UpstreamJobResult> {
-  const result = await reroute(ctx, data, { excludeKeyIds: [ctx.key.id], delayMs, attempt });
-  if (result.kind === 'moved') return { outcome: 'rerouted' };
-  await replyRefusal(ctx, data, result);
-  return { outcome: 'exhausted' };
-}
-
-async function settle(ctx: KeyWorkerContext, data: ParsedUpstreamJob, attempt: Attempt): Promise<JobRun> {
-  if (attempt.kind === 'cancelled') {
-    await recordUsage(ctx.redis, ctx.slot.base, { succeeded: false, ...NO_TOKENS });
-    return { outcome: 'cancelled' };
+/** Carries out what nextStep() decided for this try; `attempt` is the upstream call, if one was made. */
+async function carryOut(ctx: KeyWorkerContext, data: ParsedUpstreamJob, verdict: AttemptVerdict, attempt: Attempt | undefined): Promise<JobRun> {
+  const count = usageCount(verdict);
+  if (count) {
+    const tokens = count.withTokens && attempt?.kind === 'answer' ? attempt.usage : NO_TOKENS;
+    await recordUsage(ctx.redis, ctx.slot.base, { succeeded: count.succeeded, ...tokens });
   }
-  if (attempt.kind === 'network-error') {
-    await recordUsage(ctx.redis, ctx.slot.base, { succeeded: false, ...NO_TOKENS });
-    if (attempt.relay) {
-      await attempt.relay.fail(attempt.message, attempt.timedOut ? 504 : 502);
-      return { outcome: 'failed' };
-    }
-    if (!attempt.timedOut && data.attempt < ctx.maxAttempts) {
-      const moved = await retryElsewhere(ctx, data);
-      if (moved) return { outcome: 'rerouted' };
-    }
-    await ctx.replies.send(data.replyTo, data.requestId, {
-      type: 'error',
-      status: attempt.timedOut ? 504 : 502,
-      code: attempt.timedOut ? 'upstream_timeout' : 'upstream_unreachable',
-      message: attempt.message,
-    });
-    return { outcome: 'failed' };
-  }
-
-  const { answer } = attempt;
-  const verdict = classifyResponse(answer);
-  await recordUsage(ctx.redis, ctx.slot.base, {
-    succeeded: verdict.kind === 'deliver' && answer.status < 400,
-    ...(verdict.kind === 'deliver' ? attempt.usage : NO_TOKENS),
-  });
-  switch (verdict.kind) {
+  const step: NextStep = nextStep(verdict, data.attempt, { maxAttempts: ctx.maxAttempts });
+  switch (step.kind) {
+    case 'stop':
+      return { outcome: 'cancelled' };
+    case 'requeue':
+      return 'requeue';
     case 'deliver':
-      return deliver(ctx, data, attempt);
-    case 'key-cooldown': {
-      await applyKeyVerdict(ctx, verdict);
-      void drainKey(ctx, false).catch((err: unknown) => ctx.logger.error({ err }, 'could not move waiting requests off the key'));
-      const result = await reroute(ctx, data, { excludeKeyIds: [ctx.key.id], delayMs: 0, attempt: data.attempt });
-      // No other key free: wait here until the cooldown ends, without using an attempt.
-      return result.kind === 'moved' ? { outcome: 'rerouted' } : 'requeue';
+      return deliver(ctx, data, attempt, step.status);
+    case 'refuse':
+      return refuse(ctx, data, attempt, step.refusal, undefined);
+    case 'retry-elsewhere': {
+      const o = { delayMs: retryDelayMs(data.attempt), attempt: step.attempt };
+      const elsewhere = await reroute(ctx, data, { ...o, excludeKeyIds: [ctx.key.id] });
+      if (elsewhere.kind === 'moved' || (await reroute(ctx, data, { ...o, excludeKeyIds: [] })).kind === 'moved') return { outcome: 'rerouted' };
+      return fallBack(ctx, data, attempt, step.otherwise, undefined);
     }
-    case 'key-exhausted':
-    case 'key-disabled': {
-      await applyKeyVerdict(ctx, verdict);
-      void drainKey(ctx, true).catch((err: unknown) => ctx.logger.error({ err }, 'could not move waiting requests off the key'));
-      if (verdict.kind === 'key-exhausted') return moveElsewhere(ctx, data, data.attempt, 0);
-      const result = await reroute(ctx, data, { excludeKeyIds: [ctx.key.id], delayMs: 0, attempt: data.attempt });
-      if (result.kind === 'moved') return { outcome: 'rerouted' };
-      await ctx.replies.send(data.replyTo, data.requestId, {
-        type: 'error',
-        status: 503,
-        code: 'no_usable_key',
-        message: `No usable OpenRouter key: OpenRouter refused the last one (${answer.status}, ${verdict.reason}).`,
-      });
-      return { outcome: 'failed' };
+    case 'move': {
+      if (step.keyVerdict) await applyKeyVerdict(ctx, step.keyVerdict);
+      if (step.drain !== 'none') {
+        void drainKey(ctx, step.drain === 'others').catch((err: unknown) => ctx.logger.error({ err }, 'could not move waiting requests off the key'));
+      }
+      const moved = await reroute(ctx, data, { excludeKeyIds: [ctx.key.id], delayMs: 0, attempt: data.attempt, soonerThanMs: step.soonerThanMs });
+      if (moved.kind !== 'moved') return fallBack(ctx, data, attempt, step.otherwise, moved);
+      if (step.releaseReservation) await releaseReservation(ctx.redis, ctx.slot.base, data.requestId);
+      return { outcome: 'rerouted' };
     }
-    case 'retry':
-      if (data.attempt < ctx.maxAttempts && (await retryElsewhere(ctx, data))) return { outcome: 'rerouted' };
-      return deliver(ctx, data, attempt);
   }
 }
 
-/** Another try after a backoff, on another key if one can take it, else on this one. */
-async function retryElsewhere(ctx: KeyWorkerContext, data: ParsedUpstreamJob): Promise<boolean> {
-  const o = { delayMs: retryDelayMs(data.attempt), attempt: data.attempt + 1 };
-  const elsewhere = await reroute(ctx, data, { ...o, excludeKeyIds: [ctx.key.id] });
-  if (elsewhere.kind === 'moved') return true;
-  return (await reroute(ctx, data, { ...o, excludeKeyIds: [] })).kind === 'moved';
+function fallBack(
+  ctx: KeyWorkerContext,
+  data: ParsedUpstreamJob,
+  attempt: Attempt | undefined,
+  fallback: Fallback,
+  routed: RerouteResult | undefined,
+): Promise<JobRun> | JobRun {
+  switch (fallback.kind) {
+    case 'requeue':
+      return 'requeue';
+    case 'deliver':
+      return deliver(ctx, data, attempt, fallback.status);
+    case 'refuse':
+      return refuse(ctx, data, attempt, fallback.refusal, routed);
+  }
 }
 
-/** Upstream's answer to the client; a 200 that carries an error goes out with that error's status. */
-async function deliver(ctx: KeyWorkerContext, data: ParsedUpstreamJob, attempt: Extract<Attempt, { kind: 'answer' }>): Promise<UpstreamJobResult> {
+async function refuse(
+  ctx: KeyWorkerContext,
+  data: ParsedUpstreamJob,
+  attempt: Attempt | undefined,
+  refusal: Refusal,
+  routed: RerouteResult | undefined,
+): Promise<UpstreamJobResult> {
+  switch (refusal.kind) {
+    case 'no-key':
+      if (!routed || routed.kind === 'moved') throw new Error('a no-key refusal needs the router’s answer');
+      await replyRefusal(ctx, data, routed);
+      return { outcome: 'exhausted' };
+    case 'stream-error': {
+      const relay = attempt?.kind === 'network-error' ? attempt.relay : undefined;
+      if (!relay) throw new Error('a stream-error refusal needs the stream under way');
+      await relay.fail(refusal.message, refusal.status);
+      return { outcome: 'failed' };
+    }
+    case 'error':
+      await ctx.replies.send(data.replyTo, data.requestId, { type: 'error', status: refusal.status, code: refusal.code, message: refusal.message });
+      return { outcome: 'failed' };
+  }
+}
+
+/** Upstream's answer to the client (already relayed when streamed). */
+async function deliver(ctx: KeyWorkerContext, data: ParsedUpstreamJob, attempt: Attempt | undefined, status: number): Promise<UpstreamJobResult> {
+  if (attempt?.kind !== 'answer') throw new Error('deliver needs an upstream answer');
   const { answer, contentType, usage, upstreamMs, queueWaitMs } = attempt;
-  let status = answer.status;
   if (!answer.streamed) {
-    if (status === 200 && classifyResponse(answer).kind === 'retry') status = errorStatusOf(answer.body);
     await ctx.replies.send(data.replyTo, data.requestId, {
       type: 'response',
       status,
@@ -166,9 +154,4 @@ async function deliver(ctx: KeyWorkerContext, data: ParsedUpstreamJob, attempt: 
     });
   }
   return { outcome: 'answered', status, upstreamMs, ...usage };
-}
-
-function errorStatusOf(body: string): number {
-  const code = (safeJson(body) as { error?: { code?: unknown } } | null)?.error?.code;
-  return typeof code === 'number' && code >= 400 && code <= 599 ? code : 502;
 }

@@ -1,9 +1,8 @@
 -- Atomically decides whether one request may start on one key now, and if so records the start.
 -- KEYS[1] BullMQ limiter key of the key's queue, KEYS[2] cancel key of the request
 -- ARGV: base, requestId, interval, perMinute, perDay, leadMs, horizonMs, sendLockMs
--- Returns {code, ms}: 1 granted (ms = starts today), 2 wait here ms, 3 wait in queue ms,
---                     4 cancelled, 5 exhausted for today (ms until the day resets),
---                     6 the key is disabled (invalid, no credits)
+-- Returns {code, ms}, codes from ACQUIRE (lua-constants.ts): granted (ms = starts today), waitHere ms,
+--   waitInQueue ms, cancelled, exhausted for today (ms until the day resets), disabled (invalid, no credits)
 local base = ARGV[1]
 local request_id = ARGV[2]
 local interval = tonumber(ARGV[3])
@@ -13,7 +12,7 @@ local lead = tonumber(ARGV[6])
 local horizon = tonumber(ARGV[7])
 local send_lock = tonumber(ARGV[8])
 local limiter_key = KEYS[1]
-local state_key = base .. ':state'
+local state_key = state_key(base)
 local now = now_ms()
 
 -- Hold the queue's other jobs back until `at` minus the lead, so that BullMQ hands out
@@ -21,64 +20,64 @@ local now = now_ms()
 local function block_queue_until(at)
   local ms = at - lead - now
   if ms > 0 then
-    redis.call('SET', limiter_key, '9007199254740991', 'PX', ms)
+    redis.call('SET', limiter_key, LIMITER_BLOCKED, 'PX', ms)
   else
     redis.call('DEL', limiter_key)
   end
 end
 
 if redis.call('EXISTS', KEYS[2]) == 1 then
-  redis.call('ZREM', base .. ':pending', request_id)
+  redis.call('ZREM', pending_key(base), request_id)
   block_queue_until(next_start(base, now, interval, per_minute))
-  return {4, 0}
+  return {ACQUIRE.cancelled, 0}
 end
 
 local out = out_of_rotation(state_key, now)
 if out and out ~= 'exhausted' then
-  redis.call('ZREM', base .. ':pending', request_id)
-  return {6, 0}
+  redis.call('ZREM', pending_key(base), request_id)
+  return {ACQUIRE.disabled, 0}
 end
 
 local limit = day_limit(state_key, per_day)
 if out == 'exhausted' or (limit > 0 and started_today(base, now) >= limit) then
   local reset = (day_number(now) + 1) * DAY_MS
-  redis.call('ZREM', base .. ':pending', request_id)
+  redis.call('ZREM', pending_key(base), request_id)
   block_queue_until(reset)
-  return {5, reset - now}
+  return {ACQUIRE.exhausted, reset - now}
 end
 
 local sending = tonumber(redis.call('HGET', state_key, 'sendingUntil'))
 local t = next_start(base, now, interval, per_minute)
 if sending and sending > now and t <= now then
   -- The previous request has not left the worker yet; its commit moves `last` forward.
-  return {2, 2}
+  return {ACQUIRE.waitHere, 2}
 end
 if t > now then
   local wait = t - now
   if wait > horizon then
     block_queue_until(t)
-    return {3, wait}
+    return {ACQUIRE.waitInQueue, wait}
   end
   block_queue_until(t + interval)
-  return {2, wait}
+  return {ACQUIRE.waitHere, wait}
 end
 
 -- Granted: record the start everywhere it counts.
 redis.call('HSET', state_key, 'last', now)
 if interval > 0 then redis.call('HSET', state_key, 'sendingUntil', now + send_lock) end
-redis.call('ZREM', base .. ':pending', request_id)
-local today = base .. ':day:' .. day_number(now)
+redis.call('ZREM', pending_key(base), request_id)
+local today = day_key(base, day_number(now))
 local started = redis.call('HINCRBY', today, 'started', 1)
 redis.call('PEXPIRE', today, 8 * DAY_MS)
 -- One member per start, never per request: a retried or re-run request starts again and must
 -- count again (keep in step with startMember() in key-slots.ts).
-if per_minute > 0 then redis.call('ZADD', base .. ':minute', now, request_id .. ':' .. started) end
+if per_minute > 0 then redis.call('ZADD', minute_key(base), now, request_id .. ':' .. started) end
 -- A start in the last second of a UTC day may arrive upstream after midnight: count it in both days.
 local next_midnight = (day_number(now) + 1) * DAY_MS
 if next_midnight - now < 1000 then
-  local tomorrow = base .. ':day:' .. (day_number(now) + 1)
+  local tomorrow = day_key(base, day_number(now) + 1)
   redis.call('HINCRBY', tomorrow, 'started', 1)
   redis.call('PEXPIRE', tomorrow, 9 * DAY_MS)
 end
 block_queue_until(next_start(base, now, interval, per_minute))
-return {1, started}
+return {ACQUIRE.granted, started}

@@ -6,5 +6,5 @@ local hash = redis.call('HGET', record, 'hash')
 if not hash then return 0 end
 redis.call('HDEL', ARGV[2], hash)
 redis.call('ZREM', ARGV[3], ARGV[4])
-redis.call('DEL', record, record .. ':window')
+redis.call('DEL', record, window_key(record))
 return 1

@@ -3,7 +3,7 @@
 -- ARGV: record, promptTokens, completionTokens
 local record = ARGV[1]
 if redis.call('EXISTS', record) == 0 then return 0 end
-local day = record .. ':day:' .. day_number(now_ms())
+local day = day_key(record, day_number(now_ms()))
 redis.call('HINCRBY', record, 'promptTokens', ARGV[2])
 redis.call('HINCRBY', record, 'completionTokens', ARGV[3])
 redis.call('HINCRBY', day, 'promptTokens', ARGV[2])

@@ -2,8 +2,8 @@
 -- atomically, so several API processes never promise the same quota twice.
 -- ARGV: requestId, pendingTtlMs, queueTimeoutMs, interval, perMinute, perDay, base1, base2, ...
 -- (a base prefixed with '!' is skipped: a key the request must not go back to)
--- Returns {index, ms}: index >= 1 chosen key (ms = estimated wait), 0 none can serve today
--- (ms until the day resets), -1 the estimated wait exceeds the queue timeout (ms = estimate).
+-- Returns {index, ms}: index >= 1 chosen key (ms = estimated wait), ROUTE.noneToday none can serve today
+-- (ms until the day resets), ROUTE.tooLong the estimated wait exceeds the queue timeout (ms = estimate).
 local request_id = ARGV[1]
 local pending_ttl = tonumber(ARGV[2])
 local queue_timeout = tonumber(ARGV[3])
@@ -15,9 +15,9 @@ local now = now_ms()
 local best, best_at, best_load = 0, 0, 0
 for i = 7, #ARGV do
   local base = ARGV[i]
-  local state_key = base .. ':state'
+  local state_key = state_key(base)
   if string.sub(base, 1, 1) ~= '!' and not out_of_rotation(state_key, now) then
-    local pending_key = base .. ':pending'
+    local pending_key = pending_key(base)
     redis.call('ZREMRANGEBYSCORE', pending_key, '-inf', now)
     local pending = redis.call('ZCARD', pending_key)
     local limit = day_limit(state_key, per_day)
@@ -33,12 +33,12 @@ for i = 7, #ARGV do
 end
 
 if best == 0 then
-  return {0, (day_number(now) + 1) * DAY_MS - now}
+  return {ROUTE.noneToday, (day_number(now) + 1) * DAY_MS - now}
 end
 local wait = best_at - now
 if wait > queue_timeout then
-  return {-1, wait}
+  return {ROUTE.tooLong, wait}
 end
-redis.call('ZADD', ARGV[6 + best] .. ':pending', now + pending_ttl, request_id)
-redis.call('PEXPIRE', ARGV[6 + best] .. ':pending', pending_ttl)
+redis.call('ZADD', pending_key(ARGV[6 + best]), now + pending_ttl, request_id)
+redis.call('PEXPIRE', pending_key(ARGV[6 + best]), pending_ttl)
 return {best, wait}

@@ -3,20 +3,20 @@ import type { RequestHandler, Response } from 'express';
 import {
   AuthenticationError,
   RateLimitedError,
-  ServiceUnavailableError,
   type ClientKeyStore,
   type ClientTokens,
 } from '@ork/shared';
 import type { Logger } from 'pino';
+import { orRedisUnavailable } from '../http/redis-unavailable.js';
 import { presentedKey } from './presented-key.js';
 
 const HOW = 'Send your key as `Authorization: Bearer <key>`, `X-API-Key: <key>` or `?api_key=<key>`.';
 
 /** Tokens the route put in `res.locals.usage`, if it did. */
 function tokensOf(res: Response): ClientTokens | undefined {
-  const usage = (res.locals as { usage?: unknown }).usage as Partial<Record<keyof ClientTokens, unknown>> | undefined;
-  const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
-  if (usage === undefined || usage === null || typeof usage !== 'object') return undefined;
+  const { usage } = res.locals;
+  const n = (v: number): number => (Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
+  if (usage === undefined) return undefined;
   const tokens = { promptTokens: n(usage.promptTokens), completionTokens: n(usage.completionTokens) };
   return tokens.promptTokens + tokens.completionTokens > 0 ? tokens : undefined;
 }
@@ -37,12 +37,7 @@ export function clientAuth(store: ClientKeyStore, logger: Logger): RequestHandle
     if (presented.kind === 'malformed') {
       throw new AuthenticationError(`Malformed API key. ${HOW}`);
     }
-    let admission;
-    try {
-      admission = await store.admit(presented.key, randomUUID());
-    } catch (err) {
-      throw new ServiceUnavailableError('Redis is unreachable; client keys cannot be checked right now.', { cause: err });
-    }
+    const admission = await orRedisUnavailable('client keys cannot be checked right now', () => store.admit(presented.key, randomUUID()));
     switch (admission.kind) {
       case 'unknown':
         throw new AuthenticationError('Invalid API key: unknown or revoked.');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { BadRequestError, HttpError, sleep } from '@ork/shared';
+import { BadRequestError, HttpError, RedisKeys, sleep } from '@ork/shared';
 
 /** A response as the client first received it, kept to answer retries identically. */
 export interface StoredResponse {
@@ -36,7 +36,7 @@ export class IdempotencyStore {
     if (!KEY_FORMAT.test(idempotencyKey)) {
       throw new BadRequestError('Idempotency-Key must be 1–255 visible ASCII characters.', { param: 'Idempotency-Key' });
     }
-    const key = `${this.prefix}:idem:${createHash('sha256').update(`${scope}\n${idempotencyKey}`).digest('hex')}`;
+    const key = new RedisKeys(this.prefix).idempotency(createHash('sha256').update(`${scope}\n${idempotencyKey}`).digest('hex'));
     const fingerprint = createHash('sha256').update(JSON.stringify(body)).digest('hex');
     const pending: Entry = { state: 'pending', fingerprint };
     for (;;) {

@@ -11,6 +11,7 @@ import {
   releaseReservation,
   routeRequest,
   isFinalReply,
+  keyPendingOf,
   type KeyLimits,
   type ReplyMessage,
   type ReplyReader,
@@ -125,7 +126,7 @@ export class Gateway {
     options.onQueued?.({
       requestId,
       estimatedWaitMs: decision.estimatedWaitMs,
-      position: async () => ((await o.redis.zrank(`${base}:pending`, requestId)) ?? -1) + 1,
+      position: async () => ((await o.redis.zrank(keyPendingOf(base), requestId)) ?? -1) + 1,
     });
 
     let timer: NodeJS.Timeout | undefined;

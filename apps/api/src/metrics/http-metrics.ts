@@ -22,16 +22,16 @@ function statusOf(res: Response): string {
 export function httpMetrics(recorder: MetricsRecorder): RequestHandler {
   return (req, res, next) => {
     res.once('close', () => {
-      const locals = res.locals as { clientKeyId?: unknown; errorCode?: unknown };
+      const { locals } = res;
       const status = statusOf(res);
       recorder.inc(METRICS.httpRequests, {
         route: routeOf(req),
         method: req.method,
         status,
-        client_key_id: typeof locals.clientKeyId === 'string' ? locals.clientKeyId : '-',
+        client_key_id: locals.clientKeyId ?? '-',
       });
       // Only the gateway's own 429s: one relayed from OpenRouter carries no errorCode here.
-      if (status === '429' && typeof locals.errorCode === 'string') recorder.inc(METRICS.refusals, { reason: locals.errorCode });
+      if (status === '429' && locals.errorCode !== undefined) recorder.inc(METRICS.refusals, { reason: locals.errorCode });
     });
     next();
   };

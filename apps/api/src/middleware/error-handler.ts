@@ -66,7 +66,7 @@ export function errorHandler(logger: Logger, redisDown: () => boolean): ErrorReq
     }
     const { status, headers, body } = toErrorResponse(mapped);
     // For the request metrics: why the gateway refused (e.g. daily_limit_reached).
-    res.locals.errorCode = body.error.code;
+    if (typeof body.error.code === 'string') res.locals.errorCode = body.error.code;
     if (status >= 500 && status !== 503 && status !== 504) {
       (req.log ?? logger).error({ err }, 'request failed');
     }

@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pinoHttp, type HttpLogger } from 'pino-http';
 import type { Logger } from 'pino';
-import type { UpstreamLogFacts } from '../completions/upstream-facts.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** What the handlers learnt about a request (Express's `res.locals`): client key id, upstream facts. */
 function factsOf(res: ServerResponse): Record<string, unknown> {
-  const locals = (res as { locals?: { clientKeyId?: unknown; upstream?: UpstreamLogFacts } }).locals;
+  // pino-http hands over the raw response; Express has added `locals` to that same object.
+  const locals = (res as { locals?: Express.Locals }).locals;
   if (locals === undefined) return {};
   return {
-    ...(typeof locals.clientKeyId === 'string' ? { clientKeyId: locals.clientKeyId } : {}),
+    ...(locals.clientKeyId !== undefined ? { clientKeyId: locals.clientKeyId } : {}),
     ...locals.upstream,
   };
 }

@@ -1,10 +1,10 @@
 import type { RequestHandler } from 'express';
 import { HttpError } from '@ork/shared';
 
-/** POST bodies must be JSON; anything else is refused before parsing. */
-export function requireJson(): RequestHandler {
+/** Bodies of these methods must be JSON; anything else is refused before parsing. */
+export function requireJson(methods: readonly string[] = ['POST']): RequestHandler {
   return (req, _res, next) => {
-    if (req.method !== 'POST') return next();
+    if (!methods.includes(req.method)) return next();
     if (req.is(['application/json', '+json'])) return next();
     next(
       new HttpError(415, 'invalid_request_error', 'Content-Type must be application/json.', {

@@ -35,8 +35,7 @@ export function completionsRouter(gateway: Gateway, idempotency: IdempotencyStor
     const idempotencyKey = req.header('idempotency-key');
     let claimed: string | undefined;
     if (idempotencyKey !== undefined) {
-      const clientKeyId = (res.locals as { clientKeyId?: unknown }).clientKeyId;
-      const scope = typeof clientKeyId === 'string' ? clientKeyId : '-';
+      const scope = res.locals.clientKeyId ?? '-';
       const claim = await idempotency.claim(idempotencyKey, scope, request.body, Date.now() + queueTimeoutMs);
       if (claim.kind === 'replay') {
         res.status(claim.response.status).type(claim.response.contentType).setHeader('idempotent-replayed', 'true');

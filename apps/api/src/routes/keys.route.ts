@@ -1,36 +1,23 @@
-import express, { Router, type RequestHandler } from 'express';
+import express, { Router } from 'express';
 import {
-  HttpError,
   NotFoundError,
-  ServiceUnavailableError,
   parseClientKeyPatch,
   parseNewClientKey,
   type ClientKeyStore,
 } from '@ork/shared';
+import { orRedisUnavailable } from '../http/redis-unavailable.js';
+import { requireJson } from '../middleware/require-json.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
 /** Redis failures on the admin path become a 503. */
-async function redisCall<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof HttpError) throw err;
-    throw new ServiceUnavailableError('Redis is unreachable; client keys are unavailable right now.', { cause: err });
-  }
-}
-
-/** POST and PATCH bodies must be JSON. */
-const jsonOnly: RequestHandler = (req, _res, next) => {
-  if ((req.method !== 'POST' && req.method !== 'PATCH') || req.is(['application/json', '+json'])) return next();
-  next(new HttpError(415, 'invalid_request_error', 'Content-Type must be application/json.', { code: 'unsupported_media_type' }));
-};
+const redisCall = <T>(fn: () => Promise<T>): Promise<T> => orRedisUnavailable('client keys are unavailable right now', fn);
 
 const unknownKey = (id: string): NotFoundError => new NotFoundError(`No client key with id ${id}.`, { param: 'id' });
 
 /** /api/keys: issue, list, change and revoke client keys. Sits behind the admin guard. */
 export function keysRouter(store: ClientKeyStore): Router {
   const router = Router();
-  router.use('/api/keys', jsonOnly, express.json({ limit: '16kb', type: ['application/json', '+json'] }));
+  router.use('/api/keys', requireJson(['POST', 'PATCH']), express.json({ limit: '16kb', type: ['application/json', '+json'] }));
 
   router.post('/api/keys', async (req, res) => {
     const input = parseNewClientKey(req.body);

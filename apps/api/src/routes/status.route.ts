@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { ServiceUnavailableError, type ClientKeyInfo, type ClientKeyStore } from '@ork/shared';
+import { type ClientKeyInfo, type ClientKeyStore } from '@ork/shared';
+import { orRedisUnavailable } from '../http/redis-unavailable.js';
 import type { KeyStatus, KeyStatusReader } from '../status/key-status-reader.js';
 
 function totals(keys: KeyStatus[]) {
@@ -48,13 +49,7 @@ function clientsSection(required: boolean, keys: ClientKeyInfo[]) {
 export function statusRouter(statuses: KeyStatusReader, clients: ClientKeyStore, clientKeysRequired: boolean): Router {
   const router = Router();
   router.get('/api/status', async (_req, res) => {
-    let keys: KeyStatus[];
-    let clientKeys: ClientKeyInfo[];
-    try {
-      [keys, clientKeys] = await Promise.all([statuses.readAll(), clients.list()]);
-    } catch (err) {
-      throw new ServiceUnavailableError('Redis is unreachable; status is unavailable.', { cause: err });
-    }
+    const [keys, clientKeys] = await orRedisUnavailable('status is unavailable', () => Promise.all([statuses.readAll(), clients.list()]));
     res.json({
       time: new Date().toISOString(),
       pool: totals(keys),

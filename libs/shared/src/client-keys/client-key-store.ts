@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { ADMIT_REPLY } from '../limits/lua-constants.js';
 import { LuaScript } from '../limits/lua-script.js';
 import { utcDayNumber } from '../util/time.js';
 import type { Admission, ClientKeyInfo, ClientUsage, IssuedClientKey, ClientTokens } from './client-key.js';
@@ -10,7 +11,7 @@ import {
   maskClientKey,
 } from './client-key-format.js';
 import type { ClientKeyPatch, NewClientKey } from './client-key-input.js';
-import { ClientKeyNames } from './client-key-names.js';
+import { ClientKeyNames } from '../limits/redis-keys.js';
 
 const admitScript = new LuaScript('client-key-admit');
 const tokensScript = new LuaScript('client-key-tokens');
@@ -113,11 +114,11 @@ export class ClientKeyStore {
     if (!Array.isArray(reply)) throw new Error('unexpected Lua reply');
     const [status, id, retryAfterMs, limit] = reply as [number, string, number, number];
     switch (Number(status)) {
-      case 1:
+      case ADMIT_REPLY.admitted:
         return { kind: 'admitted', id };
-      case 2:
+      case ADMIT_REPLY.disabled:
         return { kind: 'disabled', id };
-      case 3:
+      case ADMIT_REPLY.overLimit:
         return { kind: 'limited', id, retryAfterMs: Number(retryAfterMs), limit: Number(limit) };
       default:
         return { kind: 'unknown' };

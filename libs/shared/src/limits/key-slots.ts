@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { KeyLimits } from '../config/config.js';
+import { ACQUIRE_REPLY } from './lua-constants.js';
 import { LuaScript, pair } from './lua-script.js';
 
 const acquireScript = new LuaScript('acquire');
@@ -62,17 +63,17 @@ export async function acquireSlot(
     ]),
   );
   switch (code) {
-    case 1:
+    case ACQUIRE_REPLY.granted:
       return { kind: 'granted', startedToday: ms };
-    case 2:
+    case ACQUIRE_REPLY.waitHere:
       return { kind: 'wait-here', ms };
-    case 3:
+    case ACQUIRE_REPLY.waitInQueue:
       return { kind: 'wait-in-queue', ms };
-    case 4:
+    case ACQUIRE_REPLY.cancelled:
       return { kind: 'cancelled' };
-    case 5:
+    case ACQUIRE_REPLY.exhausted:
       return { kind: 'exhausted', resetInMs: ms };
-    case 6:
+    case ACQUIRE_REPLY.disabled:
       return { kind: 'disabled' };
     default:
       throw new Error(`acquire.lua returned unknown code ${code}`);

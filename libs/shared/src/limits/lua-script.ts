@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { luaPrelude } from './lua-constants.js';
 
 // lua/ sits at the package root, at the same depth from src/ and dist/.
 const luaDir = new URL('../../lua/', import.meta.url);
@@ -9,13 +10,16 @@ function readLua(name: string): string {
   return readFileSync(new URL(name, luaDir), 'utf8');
 }
 
-/** A Lua script run by SHA, loaded on first use or after a Redis restart (NOSCRIPT). */
+/**
+ * A Lua script run by SHA, loaded on first use or after a Redis restart (NOSCRIPT). Its source is
+ * the generated prelude (key names, reply codes: lua-constants.ts), then common.lua, then the script.
+ */
 export class LuaScript {
   private readonly source: string;
   private readonly sha: string;
 
   constructor(name: string) {
-    this.source = `${readLua('common.lua')}\n${readLua(`${name}.lua`)}`;
+    this.source = `${luaPrelude()}${readLua('common.lua')}\n${readLua(`${name}.lua`)}`;
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 

@@ -1,29 +1,58 @@
 /**
- * Names of our own Redis keys. WARNING: renaming strands the counters and queued state of
- * a running deployment. The Lua scripts derive the per-key suffixes from `keyBase` themselves.
+ * Every name of our own Redis keys, for TS and (through the prelude lua-script.ts renders from
+ * the same constants) for Lua. WARNING: renaming strands the counters, issued client keys and
+ * queued state of a running deployment. BullMQ's own keys are named by BullMQ (QueueKeys).
  */
+
+/** Suffixes of one upstream key's state after its base (`<prefix>:key:<keyId>`), and of a client key's record. */
+export const KEY_SUFFIX = {
+  /** Hash: last start, sendingUntil, cooldownUntil, exhaustedUntil, disabled, dayLimit. */
+  state: ':state',
+  /** Zset of starts in the sliding minute (members from startMember()). */
+  minute: ':minute',
+  /** Zset of requests routed to the key and not started yet, scored by expiry. */
+  pending: ':pending',
+  /** Hash of a UTC day's counts: `<base>:day:<dayNumber>` (upstream keys and client keys alike). */
+  day: ':day:',
+  /** Lock: one process probes a disabled key at a time. */
+  probe: ':probe',
+  /** Zset: a client key's sliding minute. */
+  window: ':window',
+} as const;
+
+export const keyStateOf = (base: string): string => base + KEY_SUFFIX.state;
+export const keyMinuteOf = (base: string): string => base + KEY_SUFFIX.minute;
+export const keyPendingOf = (base: string): string => base + KEY_SUFFIX.pending;
+export const keyDayOf = (base: string, dayNumber: number): string => `${base}${KEY_SUFFIX.day}${dayNumber}`;
+export const keyProbeOf = (base: string): string => base + KEY_SUFFIX.probe;
+
+/** Names under the deployment's REDIS_PREFIX. */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 
-  /** Base of one upstream key's state: `:state` hash, `:minute` zset, `:pending` zset, `:day:<n>` hashes. */
+  /** Base of one upstream key's state; the per-key names are `key*Of(base)` (the Lua scripts get bases). */
   keyBase(keyId: string): string {
     return `${this.prefix}:key:${keyId}`;
   }
 
   keyState(keyId: string): string {
-    return `${this.keyBase(keyId)}:state`;
+    return keyStateOf(this.keyBase(keyId));
   }
 
   keyMinute(keyId: string): string {
-    return `${this.keyBase(keyId)}:minute`;
+    return keyMinuteOf(this.keyBase(keyId));
   }
 
   keyPending(keyId: string): string {
-    return `${this.keyBase(keyId)}:pending`;
+    return keyPendingOf(this.keyBase(keyId));
   }
 
   keyDay(keyId: string, dayNumber: number): string {
-    return `${this.keyBase(keyId)}:day:${dayNumber}`;
+    return keyDayOf(this.keyBase(keyId), dayNumber);
+  }
+
+  keyProbe(keyId: string): string {
+    return keyProbeOf(this.keyBase(keyId));
   }
 
   cancel(requestId: string): string {
@@ -40,5 +69,55 @@ export class RedisKeys {
 
   replies(instanceId: string): string {
     return `${this.prefix}:replies:${instanceId}`;
+  }
+
+  /** One stored Idempotency-Key answer, by the sha256 of its scope and key. */
+  idempotency(hash: string): string {
+    return `${this.prefix}:idem:${hash}`;
+  }
+
+  /** Cached upstream model list. */
+  modelsCache(): string {
+    return `${this.prefix}:models`;
+  }
+
+  /** Hash holding every series of one metric. */
+  metric(metricName: string): string {
+    return `${this.prefix}:metrics:${metricName}`;
+  }
+}
+
+/** Redis names of client keys. WARNING: renaming them orphans every issued key. */
+export class ClientKeyNames {
+  constructor(readonly prefix: string) {}
+
+  /** Hash: sha256 of a key → its id. The only way from a presented key to its record. */
+  byHash(): string {
+    return `${this.prefix}:client-keys:by-hash`;
+  }
+
+  /** Sorted set of ids by creation time, for listing. */
+  index(): string {
+    return `${this.prefix}:client-keys:index`;
+  }
+
+  /** Prefix that an id completes into a record name. */
+  recordPrefix(): string {
+    return `${this.prefix}:client-key:`;
+  }
+
+  /** Hash of one key: name, hash, masked, rateLimit, active, times and totals. */
+  record(id: string): string {
+    return `${this.recordPrefix()}${id}`;
+  }
+
+  /** Zset of the key's requests in its sliding minute. */
+  window(id: string): string {
+    return this.record(id) + KEY_SUFFIX.window;
+  }
+
+  /** Hash of one key's counts for a UTC day. */
+  day(id: string, dayNumber: number): string {
+    return keyDayOf(this.record(id), dayNumber);
   }
 }

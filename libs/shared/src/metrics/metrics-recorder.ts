@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
+import { RedisKeys } from '../limits/redis-keys.js';
 import type { CounterSpec, HistogramSpec, LabelValues } from './metric-catalog.js';
 import { bucketIndex, encodeField, labelValuesOf } from './metric-fields.js';
 
 /** Where a metric's series live: one hash per metric. */
 export function metricKey(prefix: string, metricName: string): string {
-  return `${prefix}:metrics:${metricName}`;
+  return new RedisKeys(prefix).metric(metricName);
 }
 
 export interface MetricsRecorderOptions {

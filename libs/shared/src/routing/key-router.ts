@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { KeyLimits } from '../config/config.js';
+import { ROUTE_REPLY } from '../limits/lua-constants.js';
 import { LuaScript, pair } from '../limits/lua-script.js';
+import { keyPendingOf } from '../limits/redis-keys.js';
 import { enforcedSpacingMs } from '../limits/key-slots.js';
 
 const routeScript = new LuaScript('route');
@@ -37,11 +39,11 @@ export async function routeRequest(redis: Redis, input: RouteInput): Promise<Rou
     ]),
   );
   if (index > 0) return { kind: 'routed', index: index - 1, estimatedWaitMs: ms };
-  if (index === 0) return { kind: 'exhausted', resetInMs: ms };
+  if (index === ROUTE_REPLY.noneToday) return { kind: 'exhausted', resetInMs: ms };
   return { kind: 'too-long', estimatedWaitMs: ms };
 }
 
 /** Gives back a reservation whose job will never start (removed while waiting, failed to enqueue). */
 export async function releaseReservation(redis: Redis, base: string, requestId: string): Promise<void> {
-  await redis.zrem(`${base}:pending`, requestId);
+  await redis.zrem(keyPendingOf(base), requestId);
 }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { keyDayOf } from '../limits/redis-keys.js';
 import { utcDayNumber, DAY_MS } from '../util/time.js';
 
 export interface UsageOutcome {
@@ -9,7 +10,7 @@ export interface UsageOutcome {
 
 /** Adds one finished request to its key's counters for the UTC day (starts are counted by acquire.lua). */
 export async function recordUsage(redis: Redis, keyBase: string, outcome: UsageOutcome, now = Date.now()): Promise<void> {
-  const day = `${keyBase}:day:${utcDayNumber(now)}`;
+  const day = keyDayOf(keyBase, utcDayNumber(now));
   await redis
     .multi()
     .hincrby(day, outcome.succeeded ? 'succeeded' : 'failed', 1)
