@@ -73,16 +73,14 @@ async function carryOut(ctx: KeyWorkerContext, data: ParsedUpstreamJob, verdict:
     case 'stop':
       return { outcome: 'cancelled' };
     case 'requeue':
-      return 'requeue';
     case 'deliver':
-      return deliver(ctx, data, attempt, step.status);
     case 'refuse':
-      return refuse(ctx, data, attempt, step.refusal, undefined);
+      return endHere(ctx, data, attempt, step, undefined);
     case 'retry-elsewhere': {
       const o = { delayMs: retryDelayMs(data.attempt), attempt: step.attempt };
       const elsewhere = await reroute(ctx, data, { ...o, excludeKeyIds: [ctx.key.id] });
       if (elsewhere.kind === 'moved' || (await reroute(ctx, data, { ...o, excludeKeyIds: [] })).kind === 'moved') return { outcome: 'rerouted' };
-      return fallBack(ctx, data, attempt, step.otherwise, undefined);
+      return endHere(ctx, data, attempt, step.otherwise, undefined);
     }
     case 'move': {
       if (step.keyVerdict) await applyKeyVerdict(ctx, step.keyVerdict);
@@ -90,27 +88,28 @@ async function carryOut(ctx: KeyWorkerContext, data: ParsedUpstreamJob, verdict:
         void drainKey(ctx, step.drain === 'others').catch((err: unknown) => ctx.logger.error({ err }, 'could not move waiting requests off the key'));
       }
       const moved = await reroute(ctx, data, { excludeKeyIds: [ctx.key.id], delayMs: 0, attempt: data.attempt, soonerThanMs: step.soonerThanMs });
-      if (moved.kind !== 'moved') return fallBack(ctx, data, attempt, step.otherwise, moved);
+      if (moved.kind !== 'moved') return endHere(ctx, data, attempt, step.otherwise, moved);
       if (step.releaseReservation) await releaseReservation(ctx.redis, ctx.slot.base, data.requestId);
       return { outcome: 'rerouted' };
     }
   }
 }
 
-function fallBack(
+/** A step that ends this run of the job; `routed` is the router's answer when a move found no key. */
+function endHere(
   ctx: KeyWorkerContext,
   data: ParsedUpstreamJob,
   attempt: Attempt | undefined,
-  fallback: Fallback,
+  step: Fallback,
   routed: RerouteResult | undefined,
 ): Promise<JobRun> | JobRun {
-  switch (fallback.kind) {
+  switch (step.kind) {
     case 'requeue':
       return 'requeue';
     case 'deliver':
-      return deliver(ctx, data, attempt, fallback.status);
+      return deliver(ctx, data, attempt, step.status);
     case 'refuse':
-      return refuse(ctx, data, attempt, fallback.refusal, routed);
+      return refuse(ctx, data, attempt, step.refusal, routed);
   }
 }
 

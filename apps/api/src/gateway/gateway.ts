@@ -2,11 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   GatewayTimeoutError,
-  HttpError,
   JOB_RETENTION,
   JobName,
   RateLimitedError,
-  ServiceUnavailableError,
   cancelRequest,
   releaseReservation,
   routeRequest,
@@ -19,6 +17,7 @@ import {
 } from '@ork/shared';
 import type { Logger } from 'pino';
 import type { CompletionRequest } from '../completions/validate-request.js';
+import { orRedisUnavailable } from '../http/redis-unavailable.js';
 import type { KeyQueues } from '@ork/shared';
 
 export interface GatewayOptions {
@@ -163,14 +162,7 @@ export class Gateway {
   }
 
   /** Redis failures on the request path become a 503 at once. */
-  private async redisCall<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof HttpError) throw err;
-      throw new ServiceUnavailableError('Redis is unreachable; the gateway cannot queue requests right now.', {
-        cause: err,
-      });
-    }
+  private redisCall<T>(fn: () => Promise<T>): Promise<T> {
+    return orRedisUnavailable('the gateway cannot queue requests right now', fn);
   }
 }

@@ -96,7 +96,7 @@ export class ClientKeyStore {
     if (patch.name !== undefined) fields.push('name', patch.name);
     if (patch.rateLimit !== undefined) fields.push('rateLimit', String(patch.rateLimit));
     if (patch.active !== undefined) fields.push('active', patch.active ? '1' : '0');
-    const updated = await updateScript.run(this.redis, [], [this.names.record(id), ...fields]);
+    const updated = await updateScript.run(this.redis, [this.names.record(id)], fields);
     return Number(updated) === 1 ? this.get(id) : undefined;
   }
 
@@ -104,7 +104,7 @@ export class ClientKeyStore {
   async remove(id: string): Promise<boolean> {
     if (!isClientKeyId(id)) return false;
     const n = this.names;
-    return Number(await deleteScript.run(this.redis, [], [n.record(id), n.byHash(), n.index(), id])) === 1;
+    return Number(await deleteScript.run(this.redis, [n.record(id), n.byHash(), n.index(), n.window(id)], [id])) === 1;
   }
 
   /** Checks a well-formed presented key and, if admitted, counts the request against its limit. */
@@ -126,7 +126,7 @@ export class ClientKeyStore {
   }
 
   async recordTokens(id: string, usage: ClientTokens): Promise<void> {
-    await tokensScript.run(this.redis, [], [this.names.record(id), usage.promptTokens, usage.completionTokens]);
+    await tokensScript.run(this.redis, [this.names.record(id)], [usage.promptTokens, usage.completionTokens]);
   }
 
   private async read(ids: readonly string[], now: number): Promise<ClientKeyInfo[]> {
