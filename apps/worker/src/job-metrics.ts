@@ -1,6 +1,7 @@
 import { METRICS } from '@ork/shared';
 import type { Attempt } from './call-upstream.js';
-import { classifyResponse, type Verdict } from './upstream/classify-response.js';
+import type { AttemptVerdict } from './decisions/next-step.js';
+import type { Verdict } from './upstream/classify-response.js';
 import type { KeyWorkerContext } from './worker-context.js';
 
 /** The outcome label of an upstream answer: what it meant for the request and the key. */
@@ -19,8 +20,8 @@ function outcomeOf(verdict: Verdict, status: number): string {
   }
 }
 
-/** Counts one upstream attempt of this key: outcome and status, latency, tokens, and the queue wait before it. */
-export function recordAttempt(ctx: KeyWorkerContext, attempt: Attempt, queueWaitMs: number | undefined): void {
+/** Counts one upstream attempt of this key (as judgeAttempt() classified it): outcome and status, latency, tokens, and the queue wait before it. */
+export function recordAttempt(ctx: KeyWorkerContext, attempt: Attempt, judged: AttemptVerdict, queueWaitMs: number | undefined): void {
   const key_id = ctx.key.id;
   const m = ctx.metrics;
   if (queueWaitMs !== undefined) m.observe(METRICS.queueWait, { key_id }, queueWaitMs / 1000);
@@ -32,8 +33,9 @@ export function recordAttempt(ctx: KeyWorkerContext, attempt: Attempt, queueWait
       m.inc(METRICS.upstreamRequests, { key_id, outcome: attempt.timedOut ? 'timeout' : 'network-error', status: '-' });
       return;
     case 'answer': {
+      if (judged.kind !== 'answer') throw new Error('an upstream answer judged as something else');
       const { status } = attempt.answer;
-      const verdict = classifyResponse(attempt.answer);
+      const { verdict } = judged;
       m.inc(METRICS.upstreamRequests, { key_id, outcome: outcomeOf(verdict, status), status: String(status) });
       m.observe(METRICS.upstreamDuration, { key_id }, attempt.upstreamMs / 1000);
       if (verdict.kind !== 'deliver') return;

@@ -39,11 +39,12 @@ export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstream
     }
     const queueWaitMs = data.enqueuedAt === undefined ? undefined : Math.max(0, Date.now() - data.enqueuedAt);
     const attempt = await callUpstream(ctx, data, startMember(data.requestId, slot.startedToday), signal, log, queueWaitMs);
-    recordAttempt(ctx, attempt, queueWaitMs);
+    const judged = judgeAttempt(attempt);
+    recordAttempt(ctx, attempt, judged, queueWaitMs);
     if (attempt.kind === 'answer') {
       log.debug({ status: attempt.answer.status, upstreamMs: attempt.upstreamMs, stream: data.stream, sentAt: attempt.sentAt }, 'upstream answered');
     }
-    return await carryOut(ctx, data, judgeAttempt(attempt), attempt);
+    return await carryOut(ctx, data, judged, attempt);
   } finally {
     tracked.release();
   }
