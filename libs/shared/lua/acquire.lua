@@ -12,7 +12,7 @@ local lead = tonumber(ARGV[6])
 local horizon = tonumber(ARGV[7])
 local send_lock = tonumber(ARGV[8])
 local limiter_key = KEYS[1]
-local state_key = state_key(base)
+local state_key = key_state(base)
 local now = now_ms()
 
 -- Hold the queue's other jobs back until `at` minus the lead, so that BullMQ hands out
@@ -27,21 +27,21 @@ local function block_queue_until(at)
 end
 
 if redis.call('EXISTS', KEYS[2]) == 1 then
-  redis.call('ZREM', pending_key(base), request_id)
+  redis.call('ZREM', key_pending(base), request_id)
   block_queue_until(next_start(base, now, interval, per_minute))
   return {ACQUIRE.cancelled, 0}
 end
 
 local out = out_of_rotation(state_key, now)
 if out and out ~= 'exhausted' then
-  redis.call('ZREM', pending_key(base), request_id)
+  redis.call('ZREM', key_pending(base), request_id)
   return {ACQUIRE.disabled, 0}
 end
 
 local limit = day_limit(state_key, per_day)
 if out == 'exhausted' or (limit > 0 and started_today(base, now) >= limit) then
   local reset = (day_number(now) + 1) * DAY_MS
-  redis.call('ZREM', pending_key(base), request_id)
+  redis.call('ZREM', key_pending(base), request_id)
   block_queue_until(reset)
   return {ACQUIRE.exhausted, reset - now}
 end
@@ -65,17 +65,17 @@ end
 -- Granted: record the start everywhere it counts.
 redis.call('HSET', state_key, 'last', now)
 if interval > 0 then redis.call('HSET', state_key, 'sendingUntil', now + send_lock) end
-redis.call('ZREM', pending_key(base), request_id)
-local today = day_key(base, day_number(now))
+redis.call('ZREM', key_pending(base), request_id)
+local today = key_day(base, day_number(now))
 local started = redis.call('HINCRBY', today, 'started', 1)
 redis.call('PEXPIRE', today, 8 * DAY_MS)
 -- One member per start, never per request: a retried or re-run request starts again and must
 -- count again (keep in step with startMember() in key-slots.ts).
-if per_minute > 0 then redis.call('ZADD', minute_key(base), now, request_id .. ':' .. started) end
+if per_minute > 0 then redis.call('ZADD', key_minute(base), now, request_id .. ':' .. started) end
 -- A start in the last second of a UTC day may arrive upstream after midnight: count it in both days.
 local next_midnight = (day_number(now) + 1) * DAY_MS
 if next_midnight - now < 1000 then
-  local tomorrow = day_key(base, day_number(now) + 1)
+  local tomorrow = key_day(base, day_number(now) + 1)
   redis.call('HINCRBY', tomorrow, 'started', 1)
   redis.call('PEXPIRE', tomorrow, 9 * DAY_MS)
 end

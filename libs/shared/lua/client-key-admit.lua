@@ -13,13 +13,13 @@ if fields[1] ~= '1' then return {ADMIT.disabled, id, 0, 0} end
 local now = now_ms()
 local limit = tonumber(fields[2]) or 0
 if limit > 0 then
-  local window = window_key(record)
+  local window = key_window(record)
   local free_at = window_free_at(window, now, CLIENT_WINDOW_MS, limit)
   if free_at > now then return {ADMIT.overLimit, id, free_at - now, limit} end
   redis.call('ZADD', window, now, ARGV[4])
   redis.call('PEXPIRE', window, CLIENT_WINDOW_MS)
 end
-local day = day_key(record, day_number(now))
+local day = key_day(record, day_number(now))
 redis.call('HINCRBY', record, 'requests', 1)
 redis.call('HSET', record, 'lastUsedAt', now)
 redis.call('HINCRBY', day, 'requests', 1)

@@ -6,12 +6,12 @@ local start_member = ARGV[2]
 local interval = tonumber(ARGV[3])
 local per_minute = tonumber(ARGV[4])
 local lead = tonumber(ARGV[5])
-local state_key = state_key(base)
+local state_key = key_state(base)
 local now = now_ms()
 local last = tonumber(redis.call('HGET', state_key, 'last')) or 0
 if now > last then redis.call('HSET', state_key, 'last', now) end
 redis.call('HDEL', state_key, 'sendingUntil')
-if per_minute > 0 then redis.call('ZADD', minute_key(base), 'XX', now, start_member) end
+if per_minute > 0 then redis.call('ZADD', key_minute(base), 'XX', now, start_member) end
 local ms = next_start(base, now, interval, per_minute) - lead - now
 if ms > 0 then
   local ttl = redis.call('PTTL', KEYS[1])

@@ -41,19 +41,19 @@ local function out_of_rotation(state_key, now)
 end
 
 local function started_today(base, now)
-  return tonumber(redis.call('HGET', day_key(base, day_number(now)), 'started')) or 0
+  return tonumber(redis.call('HGET', key_day(base, day_number(now)), 'started')) or 0
 end
 
 -- Earliest time a new request may start on this key, given spacing and the sliding minute.
 local function next_start(base, now, interval, per_minute)
-  local state_key = state_key(base)
+  local state_key = key_state(base)
   local t = now
   local last = tonumber(redis.call('HGET', state_key, 'last'))
   if last and interval > 0 and last + interval > t then t = last + interval end
   local cooldown = tonumber(redis.call('HGET', state_key, 'cooldownUntil'))
   if cooldown and cooldown > t then t = cooldown end
   if per_minute > 0 then
-    local free_at = window_free_at(minute_key(base), now, MINUTE_WINDOW_MS, per_minute)
+    local free_at = window_free_at(key_minute(base), now, MINUTE_WINDOW_MS, per_minute)
     if free_at > t then t = free_at end
   end
   return t
@@ -65,7 +65,7 @@ local function estimate_start(base, now, interval, per_minute, pending)
   local first = next_start(base, now, interval, per_minute)
   local at = first + pending * interval
   if per_minute > 0 then
-    local minute_key = minute_key(base)
+    local minute_key = key_minute(base)
     local count = redis.call('ZCARD', minute_key)
     local k = count + pending
     if k >= per_minute then

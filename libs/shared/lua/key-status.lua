@@ -4,13 +4,13 @@ local base = ARGV[1]
 local interval = tonumber(ARGV[2])
 local per_minute = tonumber(ARGV[3])
 local per_day = tonumber(ARGV[4])
-local state_key = state_key(base)
+local state_key = key_state(base)
 local now = now_ms()
 local start = next_start(base, now, interval, per_minute)
-local minute = redis.call('ZCOUNT', minute_key(base), now - 60000, '+inf')
-local day = redis.call('HMGET', day_key(base, day_number(now)), 'started', 'succeeded', 'failed', 'prompt_tokens', 'completion_tokens')
-redis.call('ZREMRANGEBYSCORE', pending_key(base), '-inf', now)
-local pending = redis.call('ZCARD', pending_key(base))
+local minute = redis.call('ZCOUNT', key_minute(base), now - 60000, '+inf')
+local day = redis.call('HMGET', key_day(base, day_number(now)), 'started', 'succeeded', 'failed', 'prompt_tokens', 'completion_tokens')
+redis.call('ZREMRANGEBYSCORE', key_pending(base), '-inf', now)
+local pending = redis.call('ZCARD', key_pending(base))
 local limit = day_limit(state_key, per_day)
 local cooldown = redis.call('HGET', state_key, 'cooldownUntil') or '0'
 local disabled = redis.call('HGET', state_key, 'disabled') or ''

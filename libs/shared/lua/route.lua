@@ -15,9 +15,9 @@ local now = now_ms()
 local best, best_at, best_load = 0, 0, 0
 for i = 7, #ARGV do
   local base = ARGV[i]
-  local state_key = state_key(base)
+  local state_key = key_state(base)
   if string.sub(base, 1, 1) ~= '!' and not out_of_rotation(state_key, now) then
-    local pending_key = pending_key(base)
+    local pending_key = key_pending(base)
     redis.call('ZREMRANGEBYSCORE', pending_key, '-inf', now)
     local pending = redis.call('ZCARD', pending_key)
     local limit = day_limit(state_key, per_day)
@@ -39,6 +39,6 @@ local wait = best_at - now
 if wait > queue_timeout then
   return {ROUTE.tooLong, wait}
 end
-redis.call('ZADD', pending_key(ARGV[6 + best]), now + pending_ttl, request_id)
-redis.call('PEXPIRE', pending_key(ARGV[6 + best]), pending_ttl)
+redis.call('ZADD', key_pending(ARGV[6 + best]), now + pending_ttl, request_id)
+redis.call('PEXPIRE', key_pending(ARGV[6 + best]), pending_ttl)
 return {best, wait}

@@ -2,7 +2,7 @@ import { KEY_SUFFIX } from './redis-keys.js';
 
 /**
  * Values our Lua scripts share with TS, named once here. lua-script.ts renders them into a
- * prelude of every script, so Lua reads `ACQUIRE.granted`, `LIMITER_BLOCKED`, `state_key(base)`.
+ * prelude of every script, so Lua reads `ACQUIRE.granted`, `LIMITER_BLOCKED`, `key_state(base)`.
  */
 
 /**
@@ -37,11 +37,11 @@ export function luaPrelude(): string {
     luaTable('ACQUIRE', ACQUIRE_REPLY),
     luaTable('ROUTE', ROUTE_REPLY),
     luaTable('ADMIT', ADMIT_REPLY),
-    `local function state_key(base) return base .. ${luaString(KEY_SUFFIX.state)} end`,
-    `local function minute_key(base) return base .. ${luaString(KEY_SUFFIX.minute)} end`,
-    `local function pending_key(base) return base .. ${luaString(KEY_SUFFIX.pending)} end`,
-    `local function day_key(base, day) return base .. ${luaString(KEY_SUFFIX.day)} .. day end`,
-    `local function window_key(record) return record .. ${luaString(KEY_SUFFIX.window)} end`,
+    `local function key_state(base) return base .. ${luaString(KEY_SUFFIX.state)} end`,
+    `local function key_minute(base) return base .. ${luaString(KEY_SUFFIX.minute)} end`,
+    `local function key_pending(base) return base .. ${luaString(KEY_SUFFIX.pending)} end`,
+    `local function key_day(base, day) return base .. ${luaString(KEY_SUFFIX.day)} .. day end`,
+    `local function key_window(record) return record .. ${luaString(KEY_SUFFIX.window)} end`,
     '',
   ].join('\n');
 }
