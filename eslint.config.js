@@ -10,7 +10,7 @@ export default tseslint.config(
     extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
-        project: ['./libs/*/tsconfig.json', './apps/*/tsconfig.json', './tsconfig.test.json'],
+        project: ['./libs/*/tsconfig.json', './apps/*/tsconfig.json', './apps/api/ui/tsconfig.json', './tsconfig.test.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },

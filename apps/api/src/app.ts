@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
-import { ClientKeyStore, type AppConfig, type MetricsRecorder } from '@ork/shared';
+import { ClientKeyStore, UpstreamErrorWindow, type AppConfig, type MetricsRecorder } from '@ork/shared';
 import type { Logger } from 'pino';
 import type { Gateway } from './gateway/gateway.js';
 import type { KeyQueues } from '@ork/shared';
@@ -46,7 +46,8 @@ export function createApp({ config, redis, gateway, queues, models, statuses, me
 
   const clientKeys = new ClientKeyStore(redis, config.redisPrefix);
   const metricsEndpoint = new MetricsEndpoint(redis, config.redisPrefix, statuses);
-  app.use(adminSurface({ config, clientKeys, queues, statuses, metrics: metricsEndpoint, logger }));
+  const upstreamErrors = new UpstreamErrorWindow(redis, queues.redisKeys);
+  app.use(adminSurface({ config, clientKeys, queues, statuses, metrics: metricsEndpoint, upstreamErrors, logger }));
 
   const openai = express.Router();
   openai.use(cors(config.corsOrigins));

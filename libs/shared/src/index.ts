@@ -32,3 +32,4 @@ export * from './metrics/metric-catalog.js';
 export * from './metrics/metric-fields.js';
 export * from './metrics/metrics-recorder.js';
 export * from './metrics/metrics-reader.js';
+export * from './metrics/upstream-error-window.js';

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { type ClientKeyInfo, type ClientKeyStore } from '@ork/shared';
+import { type ClientKeyInfo, type ClientKeyStore, type UpstreamErrorWindow } from '@ork/shared';
 import { orRedisUnavailable } from '../http/redis-unavailable.js';
 import type { KeyStatus, KeyStatusReader } from '../status/key-status-reader.js';
 
@@ -45,16 +45,24 @@ function clientsSection(required: boolean, keys: ClientKeyInfo[]) {
   };
 }
 
-/** GET /api/status: every key (masked) with its limits, counts and queue; pool totals; client key usage. */
-export function statusRouter(statuses: KeyStatusReader, clients: ClientKeyStore, clientKeysRequired: boolean): Router {
+/** GET /api/status: every key (masked) with its limits, counts and queue; pool totals; client key usage; the last hour's upstream errors. */
+export function statusRouter(
+  statuses: KeyStatusReader,
+  clients: ClientKeyStore,
+  clientKeysRequired: boolean,
+  upstreamErrors: UpstreamErrorWindow,
+): Router {
   const router = Router();
   router.get('/api/status', async (_req, res) => {
-    const [keys, clientKeys] = await orRedisUnavailable('status is unavailable', () => Promise.all([statuses.readAll(), clients.list()]));
+    const [keys, clientKeys, errors] = await orRedisUnavailable('status is unavailable', () =>
+      Promise.all([statuses.readAll(), clients.list(), upstreamErrors.read()]),
+    );
     res.json({
       time: new Date().toISOString(),
       pool: totals(keys),
       keys,
       clients: clientsSection(clientKeysRequired, clientKeys),
+      lastHour: { upstreamErrors: errors.total, byOutcome: errors.byOutcome },
     });
   });
   return router;

@@ -85,6 +85,11 @@ export class RedisKeys {
   metric(metricName: string): string {
     return `${this.prefix}:metrics:${metricName}`;
   }
+
+  /** Failed upstream attempts of one minute (epoch minutes), by outcome; expires after about an hour. */
+  upstreamErrors(minuteNumber: number): string {
+    return `${this.prefix}:upstream-errors:${minuteNumber}`;
+  }
 }
 
 /** Redis names of client keys. WARNING: renaming them orphans every issued key. */
