@@ -37,3 +37,16 @@ export function ago(t: number, now: number): string {
 export function ofLimit(used: number, limit: number | null): string {
   return limit === null ? `${count(used)} · no limit` : `${count(used)} / ${count(limit)}`;
 }
+
+const REASONS: Record<string, string> = {
+  invalid: 'OpenRouter rejected the key (401)',
+  'no-credits': 'no credits left (402)',
+};
+
+/** Why a key is disabled, in words; reasons the page does not know are shown as they come. */
+export function disabledReason(reason: string): string {
+  return reason
+    .split('; ')
+    .map((r) => REASONS[r] ?? r)
+    .join('; ');
+}

@@ -31,17 +31,17 @@ export function renderPool(p: PoolView, now: number): HTMLElement[] {
           'Remaining today',
           count(p.remainingToday),
           [
-            `of ${count(p.capacityToday ?? 0)} across ${count(p.accounts)} account${p.accounts === 1 ? '' : 's'}`,
+            `of ${count(p.capacityToday ?? 0)} · ${count(p.usableAccounts)} of ${count(p.accounts)} account${p.accounts === 1 ? '' : 's'} usable`,
             meter(usedToday ?? 0, p.capacityToday, 'Share of today’s requests spent') ?? '',
           ],
           p.remainingToday === 0 ? 'bad' : p.capacityToday && p.remainingToday < p.capacityToday * 0.1 ? 'warn' : '',
         );
   const errors =
     p.upstreamErrorsLastHour === null
-      ? stat('errors', 'Upstream errors, last hour', '–', ['not reported by this server'])
+      ? stat('errors', 'Upstream errors (1 h)', '–', ['not reported by this server'])
       : stat(
           'errors',
-          'Upstream errors, last hour',
+          'Upstream errors (1 h)',
           count(p.upstreamErrorsLastHour),
           [
             p.upstreamErrorsByOutcome.length === 0
@@ -57,7 +57,7 @@ export function renderPool(p: PoolView, now: number): HTMLElement[] {
     stat('answered', 'Answered today', count(p.answeredToday), [p.failedToday > 0 ? `${count(p.failedToday)} failed` : 'no failures']),
     remaining,
     stat('reset', 'Daily reset in', duration(p.resetsAt - now), [`free-model quotas reset at 00:00 UTC`]),
-    stat('waiting', 'Waiting requests', count(p.waiting), [`${count(p.active)} in progress upstream`], p.waiting > 0 ? 'busy' : ''),
+    stat('waiting', 'Waiting', count(p.waiting), [`${count(p.active)} in progress upstream`], p.waiting > 0 ? 'busy' : ''),
     errors,
   ];
 }
