@@ -25,6 +25,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 COPY --from=build /app/libs/shared/dist libs/shared/dist
 COPY --from=build /app/libs/shared/lua libs/shared/lua
 COPY --from=build /app/apps/api/dist apps/api/dist
+COPY --from=build /app/apps/api/ui/dist apps/api/ui/dist
+COPY --from=build /app/apps/api/ui/static apps/api/ui/static
 COPY --from=build /app/apps/worker/dist apps/worker/dist
 COPY --from=build /app/apps/simulator/dist apps/simulator/dist
 USER node

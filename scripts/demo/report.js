@@ -24,6 +24,7 @@ export function reportLines({ count, result, summary, limits, url }) {
     ...summary.violations.map((v) => `  ${v.key} ${v.kind}: ${v.detail}`),
     ...result.errors.slice(0, 5).map((e) => `  error: ${e}`),
     '',
+    `Dashboard (admin):    ${url}/admin`,
     `Bull Board (queues):  ${url}/admin/queues`,
     `Status (keys, limits): ${url}/api/status`,
     `Metrics (Prometheus):  ${url}/metrics`,

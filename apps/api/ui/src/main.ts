@@ -33,6 +33,10 @@ let editing: ClientKeyJson | undefined;
 let revoking: ClientKeyJson | undefined;
 let timer: number | undefined;
 
+const field = (data: FormData, name: string): string => {
+  const v = data.get(name);
+  return typeof v === 'string' ? v.trim() : '';
+};
 const serverNow = (): number => Date.now() + clockSkew;
 const message = (err: unknown): string => (err instanceof AdminApiError || err instanceof Error ? err.message : String(err));
 /** The OpenAI-compatible base URL clients should use: this service, under /v1. */
@@ -100,8 +104,8 @@ function schedule(): void {
 createForm.addEventListener('submit', (ev) => {
   ev.preventDefault();
   const data = new FormData(createForm);
-  const name = String(data.get('name') ?? '').trim();
-  const rateLimit = Number(data.get('rateLimit') ?? 0) || 0;
+  const name = field(data, 'name');
+  const rateLimit = Number(field(data, 'rateLimit')) || 0;
   createError.textContent = '';
   const submit = createForm.querySelector('button[type=submit]') as HTMLButtonElement;
   submit.disabled = true;
@@ -126,7 +130,7 @@ editForm.addEventListener('submit', (ev) => {
   ev.preventDefault();
   if (!editing) return;
   const data = new FormData(editForm);
-  const patch = { name: String(data.get('name') ?? '').trim(), rateLimit: Number(data.get('rateLimit') ?? 0) || 0 };
+  const patch = { name: field(data, 'name'), rateLimit: Number(field(data, 'rateLimit')) || 0 };
   adminApi
     .updateClientKey(editing.id, patch)
     .then(async () => {
@@ -141,6 +145,8 @@ byId('revoke-confirm').addEventListener('click', () => {
   adminApi
     .revokeClientKey(revoking.id)
     .then(async () => {
+      // Its row is about to go: focus moves to the form instead.
+      revoking = undefined;
       revokeDialog.close();
       await refresh();
     })
@@ -149,6 +155,14 @@ byId('revoke-confirm').addEventListener('click', () => {
 for (const button of document.querySelectorAll<HTMLButtonElement>('[data-close]')) {
   button.addEventListener('click', () => button.closest('dialog')?.close());
 }
+// Live updates replace the row a dialog was opened from; give focus back to its new button.
+editDialog.addEventListener('close', () => refocus(editing ? `edit-${editing.id}` : undefined));
+revokeDialog.addEventListener('close', () => refocus(revoking ? `revoke-${revoking.id}` : undefined));
+function refocus(focusKey: string | undefined): void {
+  const target = focusKey ? clientsBody.querySelector<HTMLElement>(`[data-focus="${CSS.escape(focusKey)}"]`) : null;
+  (target ?? byId('new-name')).focus();
+}
+
 document.addEventListener('visibilitychange', () => {
   if (!document.hidden) void refresh().finally(schedule);
 });

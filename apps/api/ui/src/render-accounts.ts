@@ -110,7 +110,7 @@ function standaloneTable(accounts: AccountView[], now: number, grouped: boolean)
     return h(
       'tr',
       { 'data-account': a.id, class: `state-${a.state.kind}` },
-      h('th', { scope: 'row', 'data-label': 'Key' }, h('code', {}, a.id)),
+      h('th', { scope: 'row', 'data-label': 'Key' }, h('code', {}, k?.masked ?? a.id)),
       h('td', { 'data-label': 'State' }, stateBadge(a.state, now)),
       h('td', { 'data-label': 'Used today', class: 'with-meter' }, ofLimit(a.usedToday, a.limitToday), meter(a.usedToday, a.limitToday, `${a.id}: share of today spent`)),
       h('td', { 'data-label': 'Remaining' }, a.remainingToday === null ? 'no limit' : count(a.remainingToday)),
