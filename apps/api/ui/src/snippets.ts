@@ -25,7 +25,7 @@ export function clientKeySnippets(base: string, key: string): Snippet[] {
     {
       id: 'curl',
       title: 'curl',
-      text: `curl ${base}/chat/completions \\\n  -H 'Authorization: Bearer ${key}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{"model": "meta-llama/llama-3.3-70b-instruct:free", "messages": [{"role": "user", "content": "Hello"}]}'`,
+      text: `curl ${base}/chat/completions \\\n  -H 'Authorization: Bearer ${key}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{"model": "meta-llama/llama-4-maverick:free", "messages": [{"role": "user", "content": "Hello"}]}'`,
     },
   ];
 }
