@@ -168,9 +168,11 @@ describe.skipIf(missing)('the dashboard in headless Chromium', () => {
     // The board still answers behind the same login, and each account links to its queue.
     const link = (await page.locator('[data-account] a', { hasText: 'Open queue' }).first().getAttribute('href')) ?? '';
     expect(link).toMatch(/^\/admin\/queues\/queue\/key-/);
-    const board = await context.request.get(`${stack.url}${link}`);
-    expect(board.status()).toBe(200);
+    const masked = (await page.locator('[data-account] code').first().textContent()) ?? '';
     expect(problems).toEqual([]);
+    await page.locator('[data-account] a', { hasText: 'Open queue' }).first().click();
+    await page.waitForURL(`${stack.url}${link}`);
+    await page.getByText(masked, { exact: true }).first().waitFor({ timeout: 15_000 });
   }, 120_000);
 
   test('keys grouped by account (the per-account /api/status) show as one card per account', async () => {
