@@ -1,4 +1,7 @@
-import { Redis } from 'ioredis';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { enterEmbeddedRedis, findRedisServer, parseRedisTarget, redisAnswers } from '@ork/shared';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -7,34 +10,37 @@ declare module 'vitest' {
   }
 }
 
-async function answers(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
-}
-
 /**
- * Finds the Redis the tests use: REDIS_URL if set, else 127.0.0.1:6379 if it answers,
- * else a throwaway redis:7 container (testcontainers), else a clear failure.
+ * Finds the Redis the tests use: REDIS_URL if set; else the default address (127.0.0.1:6379, or the
+ * port REDIS_DEFAULT_PORT names) if it answers; else an embedded redis-server in a throwaway folder
+ * (the product's own code path, and far quicker than a container); else a redis:7 container
+ * (testcontainers, for machines with Docker but no redis-server); else a clear failure.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const given = process.env.REDIS_URL;
-  if (given !== undefined && given !== '') {
-    if (!(await answers(given))) throw new Error(`REDIS_URL=${given} does not answer. Start that Redis or unset REDIS_URL.`);
+  const target = parseRedisTarget(process.env);
+  if (target.redisUrlGiven) {
+    const given = target.redisUrl;
+    if (!(await redisAnswers(given))) throw new Error(`REDIS_URL=${given} does not answer. Start that Redis or unset REDIS_URL.`);
     project.provide('redisUrl', given);
     return () => Promise.resolve();
   }
-  const local = 'redis://127.0.0.1:6379';
-  if (await answers(local)) {
+  const local = target.redisUrl;
+  if (await redisAnswers(local)) {
     project.provide('redisUrl', local);
     return () => Promise.resolve();
+  }
+  const binary = findRedisServer(process.env.PATH);
+  if (binary !== undefined) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ork-test-redis-'));
+    const embedded = await enterEmbeddedRedis(dataDir, binary);
+    if (embedded !== undefined) {
+      project.provide('redisUrl', embedded.url);
+      return () => {
+        embedded.release();
+        rmSync(dataDir, { recursive: true, force: true });
+        return Promise.resolve();
+      };
+    }
   }
   try {
     const { RedisContainer } = await import('@testcontainers/redis');
@@ -45,9 +51,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     };
   } catch (err) {
     throw new Error(
-      'The tests need Redis: nothing answers at 127.0.0.1:6379, REDIS_URL is not set, and testcontainers ' +
-        `could not start redis:7 (${err instanceof Error ? err.message : String(err)}). ` +
-        'Start one with `redis-server` or `docker compose up -d redis`, or set REDIS_URL.',
+      `The tests need Redis: nothing answers at ${local}, REDIS_URL is not set, no \`redis-server\` is on the PATH, ` +
+        `and testcontainers could not start redis:7 (${err instanceof Error ? err.message : String(err)}). ` +
+        'Install redis-server (apt/brew), run `docker compose up -d redis`, or set REDIS_URL.',
     );
   }
 }

@@ -19,11 +19,11 @@ export interface RunningProcess {
 }
 
 /** Runs one of our built entry points with the given environment, capturing its output. */
-export function runProcess(main: string, env: Record<string, string>): RunningProcess {
+export function runProcess(main: string, env: Record<string, string>, cwd = tmpdir()): RunningProcess {
   const child = spawn(process.execPath, [main], {
     env: { PATH: process.env.PATH ?? '', ...env },
-    // Away from the repo, so a developer's .env cannot leak into a test.
-    cwd: tmpdir(),
+    // Away from the repo (by default the temp folder), so a developer's .env cannot leak into a test.
+    cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -33,3 +33,6 @@ export * from './metrics/metric-fields.js';
 export * from './metrics/metrics-recorder.js';
 export * from './metrics/metrics-reader.js';
 export * from './metrics/upstream-error-window.js';
+export * from './redis/embedded-redis.js';
+export * from './redis/redis-source.js';
+export * from './util/free-port.js';

@@ -14,6 +14,23 @@ const commaList = z
   .default('')
   .transform((v) => [...new Set(v.split(',').map((s) => s.trim()).filter((s) => s.length > 0))]);
 
+/** Where Redis comes from; also parsed on its own by start paths that need no upstream keys. */
+const redisTargetShape = {
+  /** Unset (or empty): the loopback default below, and if nothing answers there an embedded Redis. */
+  REDIS_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  ),
+  /**
+   * Port of the default address (127.0.0.1) looked at when REDIS_URL is unset, before an embedded
+   * Redis is started. Loopback and port only, so it can move the default (tests, a machine whose 6379
+   * belongs to something else) but never stands in for REDIS_URL.
+   */
+  REDIS_DEFAULT_PORT: z.coerce.number().int().min(1).max(65535).default(6379),
+};
+
+export const redisTargetSchema = z.object(redisTargetShape);
+
 /** Every variable the service reads. Names are part of the contract: do not rename. */
 export const configSchema = z
   .object({
@@ -23,7 +40,7 @@ export const configSchema = z
     OPENROUTER_BASE_URL: z.url().default('https://openrouter.ai/api/v1'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().min(1).default('0.0.0.0'),
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+    ...redisTargetShape,
     /** Namespace of every Redis key and BullMQ queue; lets several deployments (or tests) share one Redis. */
     REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('ork'),
     KEY_MIN_INTERVAL_MS: nonNegativeInt(5000),

@@ -1,5 +1,6 @@
 import { config as loadDotenv } from 'dotenv';
-import { configSchema, type RawConfig } from './config-schema.js';
+import type { z } from 'zod';
+import { configSchema, redisTargetSchema, type RawConfig } from './config-schema.js';
 import { ConfigError } from '../errors/config-error.js';
 
 /** Limits applied to every upstream key; 0 means "off" for minute and day. */
@@ -14,7 +15,10 @@ export interface AppConfig {
   upstreamBaseUrl: string;
   port: number;
   host: string;
+  /** REDIS_URL, or the default address when it is unset (see redisUrlGiven). */
   redisUrl: string;
+  /** False: REDIS_URL is unset, so an embedded Redis may stand in when nothing answers at redisUrl. */
+  redisUrlGiven: boolean;
   redisPrefix: string;
   limits: KeyLimits;
   keyConcurrency: number;
@@ -31,13 +35,24 @@ export interface AppConfig {
   logPretty: boolean;
 }
 
+/** The contract's default, `redis://127.0.0.1:6379`, unless REDIS_DEFAULT_PORT moves its port. */
+export function defaultRedisUrl(port = 6379): string {
+  return `redis://127.0.0.1:${port}`;
+}
+
+export type RedisTarget = Pick<AppConfig, 'redisUrl' | 'redisUrlGiven'>;
+
+function toRedisTarget(c: { REDIS_URL?: string | undefined; REDIS_DEFAULT_PORT: number }): RedisTarget {
+  return { redisUrl: c.REDIS_URL ?? defaultRedisUrl(c.REDIS_DEFAULT_PORT), redisUrlGiven: c.REDIS_URL !== undefined };
+}
+
 function toAppConfig(c: RawConfig): AppConfig {
   return {
     upstreamKeys: c.OPENROUTER_API_KEYS,
     upstreamBaseUrl: c.OPENROUTER_BASE_URL.replace(/\/+$/, ''),
     port: c.PORT,
     host: c.HOST,
-    redisUrl: c.REDIS_URL,
+    ...toRedisTarget(c),
     redisPrefix: c.REDIS_PREFIX,
     limits: {
       minIntervalMs: c.KEY_MIN_INTERVAL_MS,
@@ -63,17 +78,31 @@ function toAppConfig(c: RawConfig): AppConfig {
  * throws a ConfigError whose message is one line naming the variable.
  */
 export function parseConfig(env: Record<string, string | undefined>): AppConfig {
-  const result = configSchema.safeParse(env);
+  return toAppConfig(parseOrThrow(configSchema, env));
+}
+
+function parseOrThrow<T>(schema: z.ZodType<T>, env: Record<string, string | undefined>): T {
+  const result = schema.safeParse(env);
   if (!result.success) {
     const issue = result.error.issues[0];
     const variable = issue?.path.join('.') ?? 'configuration';
     throw new ConfigError(`Invalid configuration: ${variable} ${issue?.message ?? 'is invalid'}`);
   }
-  return toAppConfig(result.data);
+  return result.data;
+}
+
+/** Only where Redis comes from, for start paths that need no upstream keys (the demo, the tests). */
+export function parseRedisTarget(env: Record<string, string | undefined>): RedisTarget {
+  return toRedisTarget(parseOrThrow(redisTargetSchema, env));
+}
+
+/** The environment: process.env, with `.env` (if present) filling what the real environment leaves unset. */
+export function loadEnv(): Record<string, string | undefined> {
+  loadDotenv({ quiet: true });
+  return process.env;
 }
 
 /** Reads `.env` (if present, without overriding the real environment) and parses process.env. */
 export function loadConfig(): AppConfig {
-  loadDotenv({ quiet: true });
-  return parseConfig(process.env);
+  return parseConfig(loadEnv());
 }
