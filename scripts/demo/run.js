@@ -2,7 +2,7 @@
  * `npm run demo`: the whole gateway against the built-in fake OpenRouter (three made-up keys,
  * 300 ms spacing), a burst of requests through the OpenAI SDK with a progress bar, a summary of
  * what reached "OpenRouter", then the service stays up until Ctrl-C. No keys, no network; Redis
- * from REDIS_URL (default 127.0.0.1:6379), under a random prefix removed on exit.
+ * from REDIS_URL (else 127.0.0.1:6379, else an embedded one), under a random prefix removed on exit.
  *
  *   npm run demo                  # burst, summary, keeps running
  *   npm run demo -- --once        # burst, summary, exit (also DEMO_EXIT=1); exit 1 if anything went wrong
@@ -16,6 +16,7 @@ import {
   createApiRedis,
   createLogger,
   parseConfig,
+  redisForProcess,
 } from '@ork/shared';
 import { spawnSimulator } from '@ork/simulator';
 import { startKeyWorkers } from '@ork/worker';
@@ -29,7 +30,7 @@ import { deleteByPrefix } from '../bench/redis.js';
 
 const ONCE = process.argv.includes('--once') || process.env.DEMO_EXIT === '1';
 const COUNT = Number(process.env.DEMO_REQUESTS ?? 30);
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = (await redisForProcess('demo', process.env, (redis) => console.log(redis.description))).url;
 const LIMITS = { minIntervalMs: 300, perMinute: 20, perDay: 200 };
 
 async function main() {
