@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { parseConfig } from '../src/config/config.js';
+import { parseConfig, parseRedisTarget } from '../src/config/config.js';
 import { maskKey, upstreamKeyId } from '../src/keys/upstream-key.js';
 import { ConfigError } from '../src/errors/config-error.js';
 
@@ -38,6 +38,28 @@ describe('parseConfig', () => {
   ])('%j fails with one line naming %s', (env, variable) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+});
+
+describe('where Redis comes from', () => {
+  test.each([
+    [{}, { redisUrl: 'redis://127.0.0.1:6379', redisUrlGiven: false }],
+    [{ REDIS_URL: '' }, { redisUrl: 'redis://127.0.0.1:6379', redisUrlGiven: false }],
+    [{ REDIS_DEFAULT_PORT: '6390' }, { redisUrl: 'redis://127.0.0.1:6390', redisUrlGiven: false }],
+    // REDIS_URL wins: the default port never moves a Redis the user named.
+    [{ REDIS_URL: 'redis://r:6379', REDIS_DEFAULT_PORT: '6390' }, { redisUrl: 'redis://r:6379', redisUrlGiven: true }],
+    [{ REDIS_URL: 'redis://127.0.0.1:6379' }, { redisUrl: 'redis://127.0.0.1:6379', redisUrlGiven: true }],
+  ])('%j -> %j, alone and in the whole config', (env, target) => {
+    expect(parseRedisTarget(env)).toEqual(target);
+    expect(parseConfig({ OPENROUTER_API_KEYS: KEYS, ...env })).toMatchObject(target);
+  });
+
+  test.each([
+    [{ REDIS_DEFAULT_PORT: '0' }, 'REDIS_DEFAULT_PORT'],
+    [{ REDIS_DEFAULT_PORT: 'redis://elsewhere:6379' }, 'REDIS_DEFAULT_PORT'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+  ])('%j fails with one line naming %s', (env, variable) => {
+    expect(() => parseRedisTarget(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
   });
 });
 
