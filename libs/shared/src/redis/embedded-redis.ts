@@ -58,9 +58,14 @@ export function findRedisServer(path: string | undefined): string | undefined {
  */
 export async function enterEmbeddedRedis(dataDir: string, binary?: string): Promise<EmbeddedRedis | undefined> {
   if (binary === undefined && !existsSync(join(dataDir, 'embedded.json'))) return undefined;
-  mkdirSync(dataDir, { recursive: true });
   const lock = new FolderLock(join(dataDir, 'lock'));
-  await lock.acquire();
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    await lock.acquire();
+  } catch (err) {
+    // A folder we may not write, or a lock held by a hung process: one line, not a stack trace.
+    throw new EmbeddedRedisError(`cannot use ${dataDir} for the embedded Redis: ${err instanceof Error ? err.message : String(err)}`);
+  }
   try {
     let state = await runningState(dataDir);
     let started = false;
