@@ -14,6 +14,10 @@ import { completionsRouter } from './routes/completions.route.js';
 import { IdempotencyStore } from './completions/idempotency.js';
 import { modelsRouter } from './routes/models.route.js';
 import type { ModelCatalog } from './models/model-catalog.js';
+import type { UpstreamGetCache } from './models/upstream-get-cache.js';
+import { catalogRouter } from './routes/catalog.route.js';
+import { generationRouter } from './routes/generation.route.js';
+import type { UpstreamClient } from '@ork/worker';
 import { healthRouter } from './routes/health.route.js';
 import { httpMetrics } from './metrics/http-metrics.js';
 import { MetricsEndpoint } from './metrics/metrics-endpoint.js';
@@ -30,13 +34,19 @@ export interface AppDeps {
   gateway: Gateway;
   queues: KeyQueues;
   models: ModelCatalog;
+  embeddingModels: ModelCatalog;
+  /** Keyless catalogue GETs (a model's endpoints), cached. */
+  upstreamCache: UpstreamGetCache;
+  /** For `GET /generation`, asked with the key that made the generation. */
+  upstream: UpstreamClient;
   statuses: KeyStatusReader;
   /** This process's writer of the deployment's counters. */
   metrics: MetricsRecorder;
   logger: Logger;
 }
 
-export function createApp({ config, redis, gateway, queues, models, statuses, metrics, logger }: AppDeps): Express {
+export function createApp(deps: AppDeps): Express {
+  const { config, redis, gateway, queues, models, statuses, metrics, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -55,7 +65,9 @@ export function createApp({ config, redis, gateway, queues, models, statuses, me
   openai.use(requireJson());
   openai.use(express.json({ limit: config.maxBodyBytes, type: ['application/json', '+json'], strict: false }));
   openai.use(completionsRouter(gateway, new IdempotencyStore(redis, config.redisPrefix), config.queueTimeoutMs));
+  openai.use(catalogRouter(deps.embeddingModels, deps.upstreamCache));
   openai.use(modelsRouter(models));
+  openai.use(generationRouter({ redis, redisKeys: queues.redisKeys, queues, upstream: deps.upstream }));
   for (const prefix of OPENAI_PREFIXES) app.use(prefix, openai);
 
   app.use(notFound());

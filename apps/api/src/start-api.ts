@@ -17,6 +17,8 @@ import { Gateway } from './gateway/gateway.js';
 import { KeyQueues } from '@ork/shared';
 import { KeyStatusReader } from './status/key-status-reader.js';
 import { ModelCatalog } from './models/model-catalog.js';
+import { UpstreamGetCache } from './models/upstream-get-cache.js';
+import { UpstreamClient } from '@ork/worker';
 
 export interface RunningApi {
   server: Server;
@@ -55,12 +57,25 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
     upstreamBaseUrl: config.upstreamBaseUrl,
     logger,
   });
+  const embeddingModels = new ModelCatalog({
+    redis,
+    cacheKey: redisKeys.catalogCache('embeddings/models'),
+    upstreamBaseUrl: config.upstreamBaseUrl,
+    path: 'embeddings/models',
+    logger,
+  });
+  const upstreamCache = new UpstreamGetCache({
+    redis,
+    upstreamBaseUrl: config.upstreamBaseUrl,
+    redisKeyOf: (path) => redisKeys.catalogCache(path),
+  });
+  const upstream = new UpstreamClient(config.upstreamBaseUrl);
   const metrics = new MetricsRecorder({
     redis,
     prefix: config.redisPrefix,
     onError: (err) => logger.debug({ err }, 'could not write metrics; kept for the next flush'),
   });
-  const app = createApp({ config, redis, gateway, queues, models, statuses, metrics, logger });
+  const app = createApp({ config, redis, gateway, queues, models, embeddingModels, upstreamCache, upstream, statuses, metrics, logger });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
@@ -94,6 +109,7 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
       });
       await replies.close();
       await queues.close();
+      await upstream.close();
       await metrics.close();
       redis.disconnect();
     })());

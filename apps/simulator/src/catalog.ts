@@ -74,3 +74,54 @@ export function keyInfo(key: string, noCredits: boolean): unknown {
     },
   };
 }
+
+/** `GET /models/{author}/{slug}/endpoints` for a listed model: one simulated provider. */
+export function modelEndpoints(id: string): unknown {
+  const s = SPECS.find((m) => m.id === id);
+  if (s === undefined) return undefined;
+  const model = toModel(s) as Record<string, unknown>;
+  return {
+    data: {
+      id: s.id,
+      name: s.name,
+      created: s.created,
+      description: model.description,
+      architecture: model.architecture,
+      endpoints: [
+        {
+          name: `Simulator | ${s.id}`,
+          model_name: s.name,
+          context_length: s.context,
+          pricing: model.pricing,
+          provider_name: 'Simulator',
+          tag: 'simulator',
+          quantization: null,
+          max_completion_tokens: s.maxOut,
+          max_prompt_tokens: null,
+          supported_parameters: PARAMS,
+          status: 0,
+          uptime_last_30m: 100,
+        },
+      ],
+    },
+  };
+}
+
+export const EMBEDDING_MODEL_IDS: readonly string[] = ['openai/text-embedding-3-small', 'qwen/qwen3-embedding-8b'];
+
+/** `GET /embeddings/models`, shaped like `/models`. */
+export const EMBEDDING_MODELS_JSON = JSON.stringify({
+  data: EMBEDDING_MODEL_IDS.map((id, i) => ({
+    id,
+    canonical_slug: id,
+    name: id,
+    created: 1_750_000_000 + i,
+    description: `${id} served by the OpenRouter simulator.`,
+    context_length: 8192,
+    architecture: { modality: 'text->embeddings', input_modalities: ['text'], output_modalities: ['embeddings'], tokenizer: 'Other', instruct_type: null },
+    pricing: { prompt: '0.00000002', completion: '0', request: '0', image: '0' },
+    top_provider: { context_length: 8192, max_completion_tokens: null, is_moderated: false },
+    per_request_limits: null,
+    supported_parameters: ['dimensions', 'encoding_format'],
+  })),
+});

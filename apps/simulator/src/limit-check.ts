@@ -43,12 +43,15 @@ function isOn(limit: number | undefined): limit is number {
   return typeof limit === 'number' && limit > 0 && Number.isFinite(limit);
 }
 
-/** Completion arrivals per key, sorted by hrMs; /models, /key and unauthenticated requests are ignored. */
+/** Paths whose requests OpenRouter counts toward a free model's limits. */
+const MODEL_REQUEST = /\/(completions|responses|embeddings)$/;
+
+/** Model-request arrivals per key (completions, responses, embeddings), sorted by hrMs; catalogue, /key, /generation and unauthenticated requests are ignored. */
 function arrivalsByKey(records: readonly CheckedRecord[], only?: readonly string[]): Map<string, CheckedRecord[]> {
   const filter = only === undefined ? undefined : new Set(only);
   const byKey = new Map<string, CheckedRecord[]>();
   for (const r of records) {
-    if (r.key === null || !r.path.endsWith('/completions')) continue;
+    if (r.key === null || !MODEL_REQUEST.test(r.path)) continue;
     if (filter !== undefined && !filter.has(r.key)) continue;
     let list = byKey.get(r.key);
     if (list === undefined) byKey.set(r.key, (list = []));

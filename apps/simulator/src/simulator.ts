@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { keyInfo, MODELS_JSON } from './catalog.js';
+import { EMBEDDING_MODELS_JSON, keyInfo, modelEndpoints, MODELS_JSON } from './catalog.js';
+import { GenerationStore } from './generations.js';
 import { completionBody, isErrorReply, planCompletion, type CompletionKind } from './completions.js';
 import { accountOf, applyPatch, defaultConfig, isValidKey, type SimConfig } from './config.js';
 import { CONTROL_PREFIX, handleControl } from './control-routes.js';
@@ -17,7 +18,10 @@ const BASE = '/api/v1';
 const KINDS: Record<string, CompletionKind> = {
   [`${BASE}/chat/completions`]: 'chat',
   [`${BASE}/completions`]: 'text',
+  [`${BASE}/responses`]: 'responses',
+  [`${BASE}/embeddings`]: 'embeddings',
 };
+const ENDPOINTS_PATH = new RegExp(`^${BASE}/models/([^/]+/[^/]+)/endpoints$`);
 const KEY_PATHS = new Set([`${BASE}/key`, `${BASE}/auth/key`]);
 
 /** Request handling state; the HTTP server is wired to it in startSimulator. */
@@ -25,6 +29,7 @@ class SimulatorCore {
   readonly store = new RecordStore();
   readonly limiter = new RateLimiter();
   readonly faults = new FaultQueue();
+  readonly generations = new GenerationStore();
   readonly cfg: SimConfig = defaultConfig();
 
   readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -66,6 +71,15 @@ class SimulatorCore {
       else readBody(req, (raw) => this.completion(kind, rec, req, res, raw));
     } else if (path === `${BASE}/models` && rec.method === 'GET') {
       sendText(rec, res, 200, MODELS_JSON);
+    } else if (path === `${BASE}/embeddings/models` && rec.method === 'GET') {
+      sendText(rec, res, 200, EMBEDDING_MODELS_JSON);
+    } else if (ENDPOINTS_PATH.test(path) && rec.method === 'GET') {
+      const id = decodeURIComponent(ENDPOINTS_PATH.exec(path)?.[1] ?? '');
+      const found = modelEndpoints(id);
+      if (found === undefined) sendReply(rec, res, errorReply(404, `No endpoints found for ${id}.`));
+      else sendText(rec, res, 200, JSON.stringify(found));
+    } else if (path === `${BASE}/generation` && rec.method === 'GET') {
+      this.generation(rec, res, new URLSearchParams(q < 0 ? '' : url.slice(q + 1)).get('id'));
     } else if (KEY_PATHS.has(path) && rec.method === 'GET') {
       const denied = this.authError(rec);
       if (denied !== undefined) sendReply(rec, res, denied);
@@ -74,6 +88,15 @@ class SimulatorCore {
       sendReply(rec, res, errorReply(404, 'Not Found'));
     }
   };
+
+  /** Like OpenRouter: only the key that made a generation may look it up; to any other it does not exist. */
+  private generation(rec: SimRecord, res: ServerResponse, id: string | null): void {
+    const denied = this.authError(rec);
+    if (denied !== undefined) return sendReply(rec, res, denied);
+    const found = id === null ? undefined : this.generations.lookup(id, rec.key as string);
+    if (found === undefined) sendReply(rec, res, errorReply(404, `Generation ${id ?? ''} not found`));
+    else sendText(rec, res, 200, JSON.stringify(found));
+  }
 
   private authError(rec: SimRecord): ErrorReply | undefined {
     if (rec.key === null) return noCredentials();
@@ -109,11 +132,14 @@ class SimulatorCore {
       return reject(rateLimited(decision));
     }
 
+    this.generations.add(key, plan);
+    // OpenRouter names the generation in a header on every endpoint.
+    const headers = { 'x-generation-id': plan.id };
     if (plan.stream) {
       rec.status = 200;
-      writeStream(res, plan, latency, this.cfg.chunkDelayMs);
+      writeStream(res, plan, latency, this.cfg.chunkDelayMs, headers);
     } else {
-      later(res, latency, () => sendText(rec, res, 200, JSON.stringify(completionBody(plan))));
+      later(res, latency, () => sendText(rec, res, 200, JSON.stringify(completionBody(plan)), headers));
     }
   }
 
@@ -125,6 +151,7 @@ class SimulatorCore {
     this.store.clear();
     this.limiter.clear();
     this.faults.clear();
+    this.generations.clear();
   }
 
   configure(patch: SimulatorConfigPatch): void {

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { PROVIDER, type Completion } from './completions.js';
+import { responseFrames } from './responses.js';
 import { splitWords } from './text.js';
 
 export const PROCESSING = ': OPENROUTER PROCESSING\n\n';
@@ -60,6 +61,7 @@ function usageChunk(c: Completion): unknown {
 
 /** Everything after the opening comment, grouped so each element is written after one chunk delay. */
 export function streamFrames(c: Completion): string[] {
+  if (c.kind === 'responses') return responseFrames(c, COMMENT_EVERY, PROCESSING);
   const pieces = splitWords(c.content);
   if (pieces.length === 0) pieces.push('');
   const last = pieces.length - 1;
@@ -75,8 +77,8 @@ export function streamFrames(c: Completion): string[] {
  * the provider; the latency is spent after them. With no delays the whole stream is one write.
  * Stops silently once the client has gone; the caller's 'close' listener records the abort.
  */
-export function writeStream(res: ServerResponse, c: Completion, latencyMs: number, chunkDelayMs: number): void {
-  res.writeHead(200, SSE_HEADERS);
+export function writeStream(res: ServerResponse, c: Completion, latencyMs: number, chunkDelayMs: number, headers: Record<string, string> = {}): void {
+  res.writeHead(200, { ...SSE_HEADERS, ...headers });
   const frames = streamFrames(c);
   if (latencyMs <= 0 && chunkDelayMs <= 0) {
     res.end(PROCESSING + frames.join(''));

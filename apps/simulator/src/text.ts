@@ -1,11 +1,12 @@
-/** Text of a chat message `content`: a string, or an array of parts whose text parts are joined with "\n". */
+/** Text of a chat message or Responses input `content`: a string, or parts whose text parts are joined with "\n". */
 export function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   let out = '';
   let first = true;
   for (const part of content) {
-    if (part !== null && typeof part === 'object' && (part as { type?: unknown }).type === 'text') {
+    const type = part !== null && typeof part === 'object' ? (part as { type?: unknown }).type : undefined;
+    if (type === 'text' || type === 'input_text') {
       const text = (part as { text?: unknown }).text;
       if (typeof text === 'string') {
         out = first ? text : `${out}\n${text}`;

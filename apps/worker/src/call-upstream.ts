@@ -1,4 +1,5 @@
-import { commitStart, tokensOf, type ParsedUpstreamJob, type TokenUsage } from '@ork/shared';
+import { ENDPOINTS, commitStart, tokensOf, type ParsedUpstreamJob, type TokenUsage } from '@ork/shared';
+import { rememberGeneration } from './generation-owner.js';
 import type { Logger } from 'pino';
 import type { UpstreamAnswer } from './upstream/classify-response.js';
 import { StreamRelay } from './upstream/stream-relay.js';
@@ -45,7 +46,10 @@ export async function callUpstream(
       log.error({ err }, 'could not record the request start'),
     );
   };
-  const relay = data.stream ? new StreamRelay(ctx.replies, data.replyTo, data.requestId, { keyId: ctx.key.id, queueWaitMs }) : undefined;
+  const dialect = ENDPOINTS[data.endpoint].sseDialect;
+  const relay = data.stream
+    ? new StreamRelay(ctx.replies, data.replyTo, data.requestId, { keyId: ctx.key.id, queueWaitMs }, dialect)
+    : undefined;
   try {
     const response = await ctx.upstream.send(
       { endpoint: data.endpoint, secret: ctx.key.secret, body: data.body, headers: data.headers, stream: data.stream, signal, onSent },
@@ -54,10 +58,15 @@ export async function callUpstream(
     const upstreamMs = Math.round(performance.now() - started);
     const streamed = relay?.started ?? false;
     if (streamed) await relay?.end();
-    const usage = streamed ? (relay?.usage ?? NO_TOKENS) : response.status === 200 ? tokensOf(safeJson(response.body)) : NO_TOKENS;
+    const parsed = streamed || response.status !== 200 ? undefined : safeJson(response.body);
+    const usage = streamed ? (relay?.usage ?? NO_TOKENS) : parsed !== undefined ? tokensOf(parsed) : NO_TOKENS;
+    if (response.status === 200) {
+      const bodyId = streamed ? relay?.generationId : (parsed as { id?: unknown } | null)?.id;
+      await rememberGeneration(ctx, [response.headers['x-generation-id'], bodyId], log);
+    }
     return {
       kind: 'answer',
-      answer: { status: response.status, headers: response.headers, body: response.body, streamed },
+      answer: { status: response.status, headers: response.headers, body: response.body, streamed, endpoint: data.endpoint },
       contentType: response.contentType,
       usage,
       upstreamMs,

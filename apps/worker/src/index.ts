@@ -1,1 +1,2 @@
 export { startKeyWorkers, type KeyWorkers } from './key-workers.js';
+export { UpstreamClient } from './upstream/upstream-client.js';

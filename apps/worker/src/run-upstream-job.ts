@@ -1,4 +1,4 @@
-import { recordUsage, releaseReservation, startMember, type ParsedUpstreamJob, type UpstreamJobResult } from '@ork/shared';
+import { ENDPOINTS, recordUsage, releaseReservation, startMember, streamErrorEvent, type ParsedUpstreamJob, type UpstreamJobResult } from '@ork/shared';
 import type { Logger } from 'pino';
 import { callUpstream, NO_TOKENS, type Attempt } from './call-upstream.js';
 import { judgeAttempt } from './decisions/attempt-verdict.js';
@@ -56,8 +56,8 @@ export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstream
  * broken one, with an error chunk.
  */
 async function endBrokenStream(ctx: KeyWorkerContext, data: ParsedUpstreamJob): Promise<UpstreamJobResult> {
-  const error = { error: { message: 'The worker relaying this stream stopped mid-stream; retry the request.', code: 502 } };
-  await ctx.replies.send(data.replyTo, data.requestId, { type: 'chunk', data: `data: ${JSON.stringify(error)}\n\n` });
+  const error = { message: 'The worker relaying this stream stopped mid-stream; retry the request.', code: 502 };
+  await ctx.replies.send(data.replyTo, data.requestId, { type: 'chunk', data: streamErrorEvent(ENDPOINTS[data.endpoint].sseDialect, error) });
   await ctx.replies.send(data.replyTo, data.requestId, { type: 'stream-end' });
   return { outcome: 'failed' };
 }

@@ -6,6 +6,7 @@ export * from './redis/connections.js';
 export * from './keys/upstream-key.js';
 export * from './queues/queue-names.js';
 export * from './jobs/upstream-job.js';
+export * from './endpoints/endpoint-catalog.js';
 export * from './limits/redis-keys.js';
 export * from './limits/lua-constants.js';
 export * from './limits/lua-script.js';

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { toErrorResponse, type ReplyMessage, type TokenUsage } from '@ork/shared';
+import { streamErrorEvent, toErrorResponse, type ReplyMessage, type SseDialect, type StreamErrorBody, type TokenUsage } from '@ork/shared';
 import type { QueuedTicket } from '../gateway/gateway.js';
 import type { Responder } from './responder.js';
 import { replyError } from './reply-error.js';
@@ -22,7 +22,11 @@ export class SseResponder implements Responder {
   private relayed = '';
   private complete: StoredResponse | undefined;
 
-  constructor(private readonly res: Response) {}
+  constructor(
+    private readonly res: Response,
+    /** How this endpoint frames its events, so a late error looks like the endpoint's own. */
+    private readonly dialect: SseDialect = 'chat',
+  ) {}
 
   onQueued(ticket: QueuedTicket): void {
     const since = Date.now();
@@ -98,19 +102,22 @@ export class SseResponder implements Responder {
     this.res.flushHeaders();
   }
 
-  /** OpenRouter's way of failing after the 200: a chunk carrying `error`, then the end. */
-  private endWithError(error: object): void {
+  /** OpenRouter's way of failing after the 200: an error chunk (or Responses `error` event), then the end. */
+  private endWithError(error: StreamErrorBody): void {
     clearTimeout(this.timer);
     if (this.res.writableEnded) return;
-    this.res.write(`data: ${JSON.stringify({ error })}\n\n`);
+    this.res.write(streamErrorEvent(this.dialect, error));
     this.res.end();
   }
 }
 
-function upstreamError(body: string, status: number): object {
+function upstreamError(body: string, status: number): StreamErrorBody {
   try {
-    const parsed = JSON.parse(body) as { error?: object };
-    if (parsed.error) return { code: status, ...parsed.error };
+    const parsed = JSON.parse(body) as { error?: { message?: unknown } };
+    if (parsed.error) {
+      const message = typeof parsed.error.message === 'string' ? parsed.error.message : `OpenRouter answered ${status}`;
+      return { code: status, ...parsed.error, message };
+    }
   } catch {
     // Not JSON: fall through.
   }

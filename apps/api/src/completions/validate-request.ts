@@ -1,4 +1,4 @@
-import { BadRequestError, PASS_THROUGH_HEADERS, type UpstreamEndpoint } from '@ork/shared';
+import { BadRequestError, ENDPOINTS, PASS_THROUGH_HEADERS, type UpstreamEndpoint } from '@ork/shared';
 
 export interface CompletionRequest {
   endpoint: UpstreamEndpoint;
@@ -9,6 +9,8 @@ export interface CompletionRequest {
 }
 
 const MAX_MODEL_LENGTH = 256;
+/** OpenAI's own ceiling on inputs in one embeddings request. */
+const MAX_EMBEDDING_INPUTS = 2048;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -50,6 +52,44 @@ function checkPrompt(body: Record<string, unknown>): void {
   if (!ok) throw new BadRequestError('`prompt` must be a string or a non-empty array.', { param: 'prompt' });
 }
 
+/** Responses: OpenRouter's Responses API keeps no state, so anything that needs stored responses is refused here, before it queues. */
+function checkResponses(body: Record<string, unknown>): void {
+  const { input, store, previous_response_id: previous } = body;
+  const ok = (typeof input === 'string' && input !== '') || (Array.isArray(input) && input.length > 0);
+  if (!ok) throw new BadRequestError('`input` must be a non-empty string or a non-empty array of input items.', { param: 'input' });
+  if (store === true) {
+    throw new BadRequestError(
+      "`store: true` is not supported: OpenRouter's Responses API is stateless and stores nothing. Send `store: false` or leave it out, and send the whole conversation in `input`.",
+      { param: 'store', code: 'unsupported_parameter' },
+    );
+  }
+  if (previous !== undefined && previous !== null) {
+    throw new BadRequestError(
+      "`previous_response_id` is not supported: OpenRouter's Responses API is stateless, so there is no earlier response to continue. Send the whole conversation in `input`.",
+      { param: 'previous_response_id', code: 'unsupported_parameter' },
+    );
+  }
+}
+
+function checkEmbeddingInput(body: Record<string, unknown>): void {
+  const { input } = body;
+  if (typeof input === 'string') return;
+  if (!Array.isArray(input) || input.length === 0) {
+    throw new BadRequestError('`input` must be a string or a non-empty array of strings or token arrays.', { param: 'input' });
+  }
+  if (input.length > MAX_EMBEDDING_INPUTS) {
+    throw new BadRequestError(`\`input\` holds ${input.length} items; at most ${MAX_EMBEDDING_INPUTS} fit in one request.`, { param: 'input' });
+  }
+}
+
+/** The body checks of each endpoint; the compiler insists every endpoint has one. */
+const BODY_CHECKS: Record<UpstreamEndpoint, (body: Record<string, unknown>) => void> = {
+  'chat/completions': checkMessages,
+  completions: checkPrompt,
+  responses: checkResponses,
+  embeddings: checkEmbeddingInput,
+};
+
 function pickHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const picked: Record<string, string> = {};
   for (const name of PASS_THROUGH_HEADERS) {
@@ -59,7 +99,7 @@ function pickHeaders(headers: Record<string, string | string[] | undefined>): Re
   return picked;
 }
 
-/** Checks what OpenRouter would reject anyway, so bad requests never spend a queue slot. */
+/** Checks what OpenRouter would reject anyway, so bad requests never spend a queue slot or quota. */
 export function validateCompletionRequest(
   endpoint: UpstreamEndpoint,
   body: unknown,
@@ -67,11 +107,13 @@ export function validateCompletionRequest(
 ): CompletionRequest {
   if (!isObject(body)) throw new BadRequestError('The request body must be a JSON object.');
   checkModel(body);
-  if (endpoint === 'chat/completions') checkMessages(body);
-  else checkPrompt(body);
+  BODY_CHECKS[endpoint](body);
   const { stream } = body;
   if (stream !== undefined && stream !== null && typeof stream !== 'boolean') {
     throw new BadRequestError('`stream` must be a boolean.', { param: 'stream' });
+  }
+  if (stream === true && !ENDPOINTS[endpoint].streams) {
+    throw new BadRequestError(`\`stream: true\` is not available for ${endpoint}.`, { param: 'stream' });
   }
   return { endpoint, body, stream: stream === true, headers: pickHeaders(headers) };
 }

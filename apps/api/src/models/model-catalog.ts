@@ -18,6 +18,8 @@ export interface ModelCatalogOptions {
   /** Redis key holding the cached list, shared by every API process. */
   cacheKey: string;
   upstreamBaseUrl: string;
+  /** Upstream path of the list. @defaultValue `models` (also `embeddings/models`) */
+  path?: string;
   logger: Logger;
   /** After this the list is refreshed in the background; until then it is served as is. */
   refreshAfterMs?: number;
@@ -36,9 +38,11 @@ export class ModelCatalog {
   private memo: { at: number; catalog: CachedCatalog } | undefined;
   private refreshing: Promise<CachedCatalog> | undefined;
   private readonly refreshAfterMs: number;
+  private readonly path: string;
 
   constructor(private readonly o: ModelCatalogOptions) {
     this.refreshAfterMs = o.refreshAfterMs ?? 10 * 60_000;
+    this.path = o.path ?? 'models';
   }
 
   async list(): Promise<ModelEntry[]> {
@@ -74,7 +78,7 @@ export class ModelCatalog {
   private async fetchUpstream(): Promise<CachedCatalog> {
     let res;
     try {
-      res = await request(`${this.o.upstreamBaseUrl}/models`, {
+      res = await request(`${this.o.upstreamBaseUrl}/${this.path}`, {
         headers: { accept: 'application/json' },
         signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
       });
@@ -83,10 +87,10 @@ export class ModelCatalog {
     }
     const text = await res.body.text();
     if (res.statusCode !== 200) {
-      throw new BadGatewayError(`OpenRouter answered ${res.statusCode} for the model list.`);
+      throw new BadGatewayError(`OpenRouter answered ${res.statusCode} for ${this.path}.`);
     }
-    const parsed = JSON.parse(text) as { data?: unknown };
-    if (!Array.isArray(parsed.data)) throw new BadGatewayError('OpenRouter sent a model list without `data`.');
+    const parsed = parseJson(text) as { data?: unknown } | null;
+    if (!Array.isArray(parsed?.data)) throw new BadGatewayError(`OpenRouter sent ${this.path} without \`data\`.`);
     const catalog: CachedCatalog = {
       fetchedAt: Date.now(),
       data: parsed.data.filter((m): m is ModelEntry => typeof (m as ModelEntry | null)?.id === 'string'),
@@ -94,5 +98,13 @@ export class ModelCatalog {
     await this.o.redis.set(this.o.cacheKey, JSON.stringify(catalog)).catch(() => undefined);
     this.memo = { at: Date.now(), catalog };
     return catalog;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
   }
 }

@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type { UpstreamEndpoint } from '@ork/shared';
+import { ENDPOINTS, UPSTREAM_ENDPOINTS, type UpstreamEndpoint } from '@ork/shared';
 import { validateCompletionRequest } from '../completions/validate-request.js';
 import { JsonResponder } from '../completions/json-responder.js';
 import { SseResponder } from '../completions/sse-responder.js';
@@ -27,7 +27,7 @@ async function settleIdempotency(store: IdempotencyStore, key: string, body: unk
   }
 }
 
-/** POST chat/completions and completions: validate, queue on a key, relay upstream's answer or stream. */
+/** POST chat/completions, completions, responses and embeddings: validate, queue on a key, relay upstream's answer or stream. */
 export function completionsRouter(gateway: Gateway, idempotency: IdempotencyStore, queueTimeoutMs: number): Router {
   const router = Router();
   const handle = (endpoint: UpstreamEndpoint) => async (req: Request, res: Response) => {
@@ -44,7 +44,7 @@ export function completionsRouter(gateway: Gateway, idempotency: IdempotencyStor
       }
       claimed = claim.key;
     }
-    const responder = request.stream ? new SseResponder(res) : new JsonResponder(res);
+    const responder = request.stream ? new SseResponder(res, ENDPOINTS[endpoint].sseDialect) : new JsonResponder(res);
     try {
       await gateway.submit(request, {
         signal: clientGone(req, res),
@@ -65,9 +65,10 @@ export function completionsRouter(gateway: Gateway, idempotency: IdempotencyStor
       res.locals.usage = responder.usage;
     }
   };
-  router.post('/chat/completions', handle('chat/completions'));
-  router.post('/completions', handle('completions'));
-  router.all('/chat/completions', methodNotAllowed('POST'));
-  router.all('/completions', methodNotAllowed('POST'));
+  for (const endpoint of UPSTREAM_ENDPOINTS) {
+    router.post(`/${endpoint}`, handle(endpoint));
+    // GET /embeddings/models is a catalogue route of its own; only the exact path is POST-only.
+    router.all(`/${endpoint}`, methodNotAllowed('POST'));
+  }
   return router;
 }

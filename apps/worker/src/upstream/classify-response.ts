@@ -1,3 +1,5 @@
+import { ENDPOINTS, type UpstreamEndpoint } from '@ork/shared';
+
 /**
  * What an upstream answer means for the request and for the key that sent it.
  * Bodies follow OpenRouter's (see FACTS.md): its own 429s carry `metadata.headers` with
@@ -17,11 +19,17 @@ export interface UpstreamAnswer {
   body: string;
   /** True when the body was relayed as a stream and cannot be retried any more. */
   streamed: boolean;
+  /** Which endpoint answered: decides where a 200's result must be. Default chat/completions. */
+  endpoint?: UpstreamEndpoint;
 }
 
 interface ErrorBody {
-  error?: { message?: unknown; code?: unknown; metadata?: { headers?: Record<string, unknown> } };
+  error?: { message?: unknown; code?: unknown; metadata?: { headers?: Record<string, unknown> } } | null;
+  /** The Responses API's `failed` / `incomplete`. */
+  status?: unknown;
   choices?: unknown;
+  output?: unknown;
+  data?: unknown;
 }
 
 function parse(body: string): ErrorBody | undefined {
@@ -65,10 +73,9 @@ export function classifyResponse(answer: UpstreamAnswer, now = Date.now()): Verd
   if (status === 402) return { kind: 'key-disabled', reason: 'no-credits' };
   if (status === 408 || status >= 500) return { kind: 'retry', reason: 'upstream-error' };
   if (status === 200) {
-    const choices = parsed?.choices;
-    if (parsed?.error !== undefined || !Array.isArray(choices) || choices.length === 0) {
-      return { kind: 'retry', reason: 'error-in-200' };
-    }
+    const result = parsed?.[ENDPOINTS[answer.endpoint ?? 'chat/completions'].resultField];
+    const failed = (parsed?.error !== undefined && parsed.error !== null) || parsed?.status === 'failed';
+    if (failed || !Array.isArray(result) || result.length === 0) return { kind: 'retry', reason: 'error-in-200' };
   }
   // 2xx, and the client's own problems (400, 403 moderation, 404, 413, 422): as they are.
   return { kind: 'deliver' };

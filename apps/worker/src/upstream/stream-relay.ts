@@ -1,10 +1,19 @@
 import { StringDecoder } from 'node:string_decoder';
-import type { ReplyWriter, TokenUsage, UpstreamFacts } from '@ork/shared';
+import { streamErrorEvent, tokensOf, type ReplyWriter, type SseDialect, type TokenUsage, type UpstreamFacts } from '@ork/shared';
 import type { ResponseSink } from './upstream-client.js';
+
+/** What the relay needs from a `data:` line; chat chunks and Responses events alike. */
+interface StreamEvent {
+  id?: unknown;
+  usage?: unknown;
+  sequence_number?: unknown;
+  response?: { id?: unknown; usage?: unknown };
+}
 
 /**
  * Relays an upstream SSE body to the waiting API process as it arrives: chunks that arrive in
- * the same tick go out as one message, in order, and the `usage` of the last chunk is kept.
+ * the same tick go out as one message, in order. Keeps the `usage` of the last chunk (the
+ * Responses API's `response.completed` event), the generation id, and the last sequence number.
  */
 export class StreamRelay implements ResponseSink {
   private readonly decoder = new StringDecoder('utf8');
@@ -14,6 +23,9 @@ export class StreamRelay implements ResponseSink {
   private chain: Promise<void> = Promise.resolve();
   started = false;
   usage: TokenUsage | undefined;
+  /** The first chunk's `id` (the Responses API's `response.id`): what a client asks `GET /generation` for. */
+  generationId: string | undefined;
+  private lastSequence = -1;
 
   constructor(
     private readonly replies: ReplyWriter,
@@ -21,6 +33,8 @@ export class StreamRelay implements ResponseSink {
     private readonly requestId: string,
     /** Sent with stream-start, for the API's request log line. */
     private readonly facts: UpstreamFacts = {},
+    /** How the endpoint frames its events, for the error that ends a broken stream. */
+    private readonly dialect: SseDialect = 'chat',
   ) {}
 
   start(status: number, contentType: string): boolean {
@@ -34,7 +48,7 @@ export class StreamRelay implements ResponseSink {
     const text = this.decoder.write(data);
     if (text === '') return;
     this.pending += text;
-    this.scanUsage(text);
+    this.scan(text);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -49,9 +63,9 @@ export class StreamRelay implements ResponseSink {
     await this.chain;
   }
 
-  /** Ends a stream that broke after it began, the way OpenRouter does: an error chunk, then the end. */
+  /** Ends a stream that broke after it began, the way OpenRouter does: an error chunk (event), then the end. */
   async fail(message: string, code: number): Promise<void> {
-    this.pending += `data: ${JSON.stringify({ error: { message, code } })}\n\n`;
+    this.pending += streamErrorEvent(this.dialect, { message, code }, this.lastSequence + 1);
     await this.end();
   }
 
@@ -67,18 +81,28 @@ export class StreamRelay implements ResponseSink {
     this.chain = this.chain.then(() => this.replies.send(this.replyTo, this.requestId, message));
   }
 
-  /** Usage arrives in a late `data:` line; parse only lines that mention it. */
-  private scanUsage(text: string): void {
+  /**
+   * Usage arrives in a late `data:` line; lines are parsed only while the generation id is
+   * still unknown, or when they mention usage (or, for Responses, carry a sequence number).
+   */
+  private scan(text: string): void {
     const lines = (this.lineBuffer + text).split('\n');
     this.lineBuffer = lines.pop() ?? '';
     for (const line of lines) {
-      if (!line.startsWith('data: ') || !line.includes('"usage"')) continue;
+      if (!line.startsWith('data: ')) continue;
+      const wanted = this.generationId === undefined || line.includes('"usage"') || this.dialect === 'responses';
+      if (!wanted || line === 'data: [DONE]') continue;
+      let event: StreamEvent;
       try {
-        const usage = (JSON.parse(line.slice(6)) as { usage?: { prompt_tokens?: number; completion_tokens?: number } }).usage;
-        if (usage) this.usage = { promptTokens: usage.prompt_tokens ?? 0, completionTokens: usage.completion_tokens ?? 0 };
+        event = JSON.parse(line.slice(6)) as StreamEvent;
       } catch {
-        // Not JSON: relayed as is, just not counted.
+        continue; // Not JSON: relayed as is, just not read.
       }
+      const id = event.id ?? event.response?.id;
+      if (this.generationId === undefined && typeof id === 'string') this.generationId = id;
+      if (typeof event.sequence_number === 'number') this.lastSequence = event.sequence_number;
+      const usage = event.usage ?? event.response?.usage;
+      if (usage !== undefined && usage !== null) this.usage = tokensOf({ usage });
     }
   }
 }

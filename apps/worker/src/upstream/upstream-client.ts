@@ -16,7 +16,7 @@ export interface UpstreamRequest {
 export interface UpstreamResponse {
   status: number;
   contentType: string;
-  /** The headers that matter for classification (x-ratelimit-*, retry-after), lower-cased. */
+  /** The headers that matter for classification (x-ratelimit-*, retry-after) and x-generation-id, lower-cased. */
   headers: Record<string, string>;
   /** Empty when the body went to a ResponseSink instead. */
   body: string;
@@ -78,7 +78,7 @@ export class UpstreamClient {
             const name = rawHeaders[i]?.toString('latin1').toLowerCase() ?? '';
             const value = rawHeaders[i + 1]?.toString('latin1') ?? '';
             if (name === 'content-type') contentType = value;
-            else if (name.startsWith('x-ratelimit-') || name === 'retry-after') headers[name] = value;
+            else if (name.startsWith('x-ratelimit-') || name === 'retry-after' || name === 'x-generation-id') headers[name] = value;
           }
           streaming = sink?.start(status, contentType) ?? false;
           return true;
@@ -118,10 +118,15 @@ export class UpstreamClient {
   }
 
   /** `GET /key`: whether OpenRouter accepts the key now, and its credit state. Spends no request quota. */
-  async probeKey(secret: string, signal: AbortSignal): Promise<{ status: number; body: string }> {
+  probeKey(secret: string, signal: AbortSignal): Promise<{ status: number; body: string }> {
+    return this.getWithKey('key', secret, signal);
+  }
+
+  /** A read-only GET with a key (`key`, `generation?id=…`); spends no request quota. */
+  async getWithKey(pathAndQuery: string, secret: string, signal: AbortSignal): Promise<{ status: number; body: string }> {
     const res = await this.agent.request({
       origin: this.origin,
-      path: `${this.basePath}/key`,
+      path: `${this.basePath}/${pathAndQuery}`,
       method: 'GET',
       headers: { authorization: `Bearer ${secret}`, accept: 'application/json' },
       signal,

@@ -5,7 +5,8 @@ export enum JobName {
   Upstream = 'upstream',
 }
 
-export const UPSTREAM_ENDPOINTS = ['chat/completions', 'completions'] as const;
+/** OpenRouter's POST routes that run a model: each goes through a key's queue. Also the upstream path. */
+export const UPSTREAM_ENDPOINTS = ['chat/completions', 'completions', 'responses', 'embeddings'] as const;
 export type UpstreamEndpoint = (typeof UPSTREAM_ENDPOINTS)[number];
 
 /** Client headers forwarded to OpenRouter (its app attribution headers). */

@@ -67,6 +67,16 @@ export class RedisKeys {
     return `${this.prefix}:streamed:${requestId}`;
   }
 
+  /** Another cached upstream catalogue (`embeddings/models`, a model's endpoints), shared by every API process. */
+  catalogCache(upstreamPath: string): string {
+    return `${this.prefix}:catalog:${upstreamPath}`;
+  }
+
+  /** Which upstream key made a generation (its id only), for `GET /generation`; short-lived. */
+  generation(generationId: string): string {
+    return `${this.prefix}:generation:${generationId}`;
+  }
+
   replies(instanceId: string): string {
     return `${this.prefix}:replies:${instanceId}`;
   }

@@ -20,9 +20,20 @@ export async function recordUsage(redis: Redis, keyBase: string, outcome: UsageO
     .exec();
 }
 
-/** Reads `usage` of an OpenAI/OpenRouter completion body, tolerating its absence. */
+interface UsageFields {
+  prompt_tokens?: unknown;
+  completion_tokens?: unknown;
+  /** The Responses API's names. */
+  input_tokens?: unknown;
+  output_tokens?: unknown;
+}
+
+/** Reads `usage` of a chat, completion, embeddings or Responses body (`response.usage` in its events), tolerating its absence. */
 export function tokensOf(body: unknown): { promptTokens: number; completionTokens: number } {
-  const usage = (body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null)?.usage;
+  const usage = (body as { usage?: UsageFields } | null)?.usage;
   const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-  return { promptTokens: n(usage?.prompt_tokens), completionTokens: n(usage?.completion_tokens) };
+  return {
+    promptTokens: n(usage?.prompt_tokens ?? usage?.input_tokens),
+    completionTokens: n(usage?.completion_tokens ?? usage?.output_tokens),
+  };
 }

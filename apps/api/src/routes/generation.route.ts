@@ -1,0 +1,51 @@
+import { Router } from 'express';
+import { BadRequestError, NotFoundError, ServiceUnavailableError, type KeyQueues, type RedisKeys } from '@ork/shared';
+import type { Redis } from 'ioredis';
+import type { UpstreamClient } from '@ork/worker';
+import { methodNotAllowed } from './method-not-allowed.js';
+
+const MAX_ID_LENGTH = 200;
+const LOOKUP_TIMEOUT_MS = 10_000;
+
+export interface GenerationRouteDeps {
+  redis: Redis;
+  redisKeys: RedisKeys;
+  queues: KeyQueues;
+  upstream: UpstreamClient;
+}
+
+/**
+ * GET generation?id=: OpenRouter answers only to the key that made the generation, so the
+ * workers note generation id → key id (never the key) and this asks with that key. A lookup
+ * is not a model request: no queue, no quota.
+ */
+export function generationRouter({ redis, redisKeys, queues, upstream }: GenerationRouteDeps): Router {
+  const router = Router();
+  router.get('/generation', async (req, res) => {
+    const { id } = req.query;
+    if (typeof id !== 'string' || id === '' || id.length > MAX_ID_LENGTH) {
+      throw new BadRequestError('Give the generation id as `?id=gen-…`.', { param: 'id' });
+    }
+    let keyId: string | null;
+    try {
+      keyId = await redis.get(redisKeys.generation(id));
+    } catch (err) {
+      throw new ServiceUnavailableError('Redis is unreachable; the generation cannot be looked up right now.', { cause: err });
+    }
+    const key = keyId === null ? undefined : queues.keys.find((k) => k.id === keyId);
+    if (!key) {
+      throw new NotFoundError(`No generation '${id}' was made through this gateway in the last hour.`, {
+        code: 'generation_not_found',
+        param: 'id',
+      });
+    }
+    const answer = await upstream
+      .getWithKey(`generation?id=${encodeURIComponent(id)}`, key.secret, AbortSignal.timeout(LOOKUP_TIMEOUT_MS))
+      .catch((err: unknown) => {
+        throw new ServiceUnavailableError('OpenRouter could not be reached for the generation.', { cause: err });
+      });
+    res.status(answer.status).type('application/json').send(answer.body);
+  });
+  router.all('/generation', methodNotAllowed('GET'));
+  return router;
+}

@@ -1,0 +1,2 @@
+/** The provider name the simulator answers as. */
+export const PROVIDER = 'Simulator';
