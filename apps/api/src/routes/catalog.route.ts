@@ -20,7 +20,9 @@ export function catalogRouter(embeddingModels: ModelCatalog, upstream: UpstreamG
   router.all('/embeddings/models', methodNotAllowed('GET'));
   router.get('/models/:author/:slug/endpoints', async (req, res) => {
     const { author, slug } = req.params;
-    const answer = await upstream.get(`models/${encodeURIComponent(author)}/${encodeURIComponent(slug)}/endpoints`);
+    // Encoded so a param cannot change the upstream path; `:` (as in `:free`) stays readable.
+    const segment = (part: string): string => encodeURIComponent(part).replace(/%3A/gi, ':');
+    const answer = await upstream.get(`models/${segment(author)}/${segment(slug)}/endpoints`);
     res.status(answer.status).type('application/json').send(answer.body);
   });
   router.all('/models/:author/:slug/endpoints', methodNotAllowed('GET'));
