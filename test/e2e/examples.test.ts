@@ -2,6 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { embeddingOf } from '@ork/simulator';
 import { startKeyedStack, type KeyedStack } from '../support/keyed-stack.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -22,6 +23,12 @@ function run(command: string, args: string[], env: Record<string, string>): Prom
       resolve({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr });
     });
   });
+}
+
+/** What openai_sdk_client.mjs prints: the streamed answer, the Responses answer, the embedding's start. */
+function sdkExampleOutput(prompt: string): string {
+  const vector = embeddingOf(prompt);
+  return `echo: ${prompt}\necho: ${prompt}\nembedding: ${vector.length} dimensions, starting ${vector.slice(0, 3).join(', ')}\n`;
 }
 
 function canImport(python: string, module: string): boolean {
@@ -59,10 +66,16 @@ describe('the examples against a running gateway', () => {
     expect(await lastUpstream()).toMatchObject({ stream: false, body: { messages: [{ role: 'user', content: 'from client.js' }] } });
   });
 
-  test('openai_sdk_client.mjs (openai SDK) streams the answer', async () => {
-    const out = await run(process.execPath, ['examples/openai_sdk_client.mjs'], { ...env, ORK_PROMPT: 'streamed by the sdk example' });
-    expect(out).toMatchObject({ code: 0, stdout: 'echo: streamed by the sdk example\n' });
+  test('openai_sdk_client.mjs (openai SDK) streams the answer, then asks the Responses API and embeds the prompt', async () => {
+    const prompt = 'streamed by the sdk example';
+    const out = await run(process.execPath, ['examples/openai_sdk_client.mjs'], { ...env, ORK_PROMPT: prompt });
+    expect(out).toMatchObject({ code: 0, stdout: sdkExampleOutput(prompt) });
     expect(await lastUpstream()).toMatchObject({ stream: true, body: { model: 'meta-llama/llama-4-maverick:free' } });
+    const records = await stack.sim.records();
+    expect(records.slice(-2)).toMatchObject([
+      { path: '/api/v1/responses', body: { model: 'meta-llama/llama-4-maverick:free', input: prompt } },
+      { path: '/api/v1/embeddings', body: { model: 'openai/text-embedding-3-small', input: prompt } },
+    ]);
   });
 
   test('ORK_MODEL picks the model', async () => {
@@ -119,7 +132,8 @@ describe('the examples with client keys required', () => {
       ...(pythonWithRequests === undefined ? [] : [[pythonWithRequests, 'examples/client.py'] as [string, string]]),
     ];
     for (const [command, script] of scripts) {
-      expect(await run(command, [script], env), script).toMatchObject({ code: 0, stdout: 'echo: keyed example\n' });
+      const expected = script.endsWith('.mjs') ? sdkExampleOutput('keyed example') : 'echo: keyed example\n';
+      expect(await run(command, [script], env), script).toMatchObject({ code: 0, stdout: expected });
       const refused = await run(command, [script], { ...env, ORK_API_KEY: 'wrong' });
       expect(refused.code, script).toBe(1);
       expect(refused.stderr, script).toMatch(/401/);
