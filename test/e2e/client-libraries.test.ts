@@ -77,6 +77,21 @@ describe('client libraries get exact answers', () => {
     expect(paths).toEqual(Array(2).fill(useResponsesApi ? '/api/v1/responses' : '/api/v1/chat/completions'));
   });
 
+  test("n8n's OpenAI Chat Model node 1.3 defaults: ChatOpenAI on the Responses API with the bare service URL as base", async () => {
+    await stack.sim.reset();
+    // What the node builds: the credential's Base URL as is, 60 s timeout, 2 retries, Responses API on.
+    const node = new ChatOpenAI({ model: MODEL, apiKey: 'unused', temperature: 0.7, timeout: 60_000, maxRetries: 2, useResponsesApi: true, configuration: { baseURL: stack.url } });
+    const answer = await node.invoke([
+      ['system', 'You are a helpful assistant'],
+      ['human', 'hello from n8n'],
+    ]);
+    expect(answer.text).toBe('echo: hello from n8n');
+    const records = await stack.sim.records();
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ path: '/api/v1/responses', body: { model: MODEL, temperature: 0.7 } });
+    expect((records[0]?.body as { store?: unknown }).store).not.toBe(true);
+  });
+
   test('LangChain OpenAIEmbeddings: embedQuery and embedDocuments', async () => {
     const embeddings = c.langchainEmbeddings();
     expect(await embeddings.embedQuery('a query')).toEqual(embeddingOf('a query'));

@@ -71,3 +71,20 @@ describe('classifyResponse', () => {
     expect(classifyResponse({ ...answer(502, 'x'), streamed: true })).toEqual({ kind: 'deliver' });
   });
 });
+
+describe('classifyResponse per endpoint: where a 200 keeps its result', () => {
+  const ok = (endpoint: UpstreamAnswer['endpoint'], body: unknown): UpstreamAnswer => ({ ...answer(200, body), endpoint });
+  test.each([
+    ['responses', { object: 'response', status: 'completed', error: null, output: [{ type: 'message' }] }, 'deliver'],
+    ['responses', { object: 'response', status: 'failed', error: { code: 'server_error', message: 'x' }, output: [] }, 'retry'],
+    ['responses', { object: 'response', status: 'completed', error: null, output: [] }, 'retry'],
+    ['responses', { choices: [{}] }, 'retry'],
+    ['embeddings', { object: 'list', data: [{ embedding: [0.5] }] }, 'deliver'],
+    ['embeddings', { object: 'list', data: [] }, 'retry'],
+    ['embeddings', { error: { message: 'x', code: 502 } }, 'retry'],
+    ['completions', { choices: [{ text: 'a' }] }, 'deliver'],
+    [undefined, { choices: [{ message: {} }] }, 'deliver'],
+  ] as const)('%s %j → %s', (endpoint, body, kind) => {
+    expect(classifyResponse(ok(endpoint, body), NOW).kind).toBe(kind);
+  });
+});
