@@ -8,7 +8,8 @@ import { startStack, type Stack } from '../support/stack.js';
  * the credential test is `GET {Base URL}/models` with `Authorization: Bearer <API Key>` and
  * `OpenAI-Organization: <Organization ID>`, sent even when that field is empty; the OpenAI Chat
  * Model node then posts `{Base URL}/chat/completions` through LangChain, streaming when its
- * streaming option is on. Emulated with plain fetch so every header is exactly what n8n sends.
+ * streaming option is on (from node version 1.3 `{Base URL}/responses` by default; LangChain
+ * itself drives that path in client-libraries.test.ts). Emulated with plain fetch so every header is exactly what n8n sends.
  */
 const MODEL = 'meta-llama/llama-4-maverick:free';
 const noLimits = { KEY_MIN_INTERVAL_MS: '0', KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0' };
@@ -105,14 +106,16 @@ describe.each([
     expect(read.usage).toMatchObject({ completion_tokens: 6 });
   });
 
-  test("the OpenAI Chat Model node's Responses API mode (on by default from node version 1.3) is not served", async () => {
+  test("the OpenAI Chat Model node's Responses API mode (on by default from node version 1.3) is served", async () => {
     const res = await fetch(`${base}/responses`, {
       method: 'POST',
       headers: { ...n8nHeaders('any-placeholder'), 'content-type': 'application/json' },
-      body: JSON.stringify({ model: MODEL, input: 'hi' }),
+      body: JSON.stringify({ model: MODEL, input: [{ role: 'user', content: 'hi from the node' }] }),
     });
-    expect(res.status).toBe(404);
-    expect(((await res.json()) as { error: { type: string } }).error.type).toBe('not_found_error');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { object: string; output: { content: { text: string }[] }[] };
+    expect(body.object).toBe('response');
+    expect(body.output[0]?.content[0]?.text).toBe('echo: hi from the node');
   });
 });
 
