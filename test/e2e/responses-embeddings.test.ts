@@ -1,5 +1,6 @@
 import OpenAI, { APIError, BadRequestError } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { RedisKeys } from '@ork/shared';
 import { embeddingOf, findViolations } from '@ork/simulator';
 import { readStatus } from '../support/status.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -154,7 +155,7 @@ describe('Responses API and embeddings through the gateway', () => {
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('generation_not_found');
     expect((await fetch(`${stack.url}/v1/generation`)).status).toBe(400);
     // The map holds key ids only.
-    const owner = await stack.redis.get(`${stack.prefix}:generation:${completion.id}`);
+    const owner = await stack.redis.get(new RedisKeys(stack.prefix).generation(completion.id));
     expect(owner).toMatch(/^[0-9a-f]{12}$/);
     expect(stack.keys).not.toContain(owner);
   });

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { BadRequestError, NotFoundError, ServiceUnavailableError, type KeyQueues, type RedisKeys } from '@ork/shared';
 import type { Redis } from 'ioredis';
 import type { UpstreamClient } from '@ork/worker';
+import { orRedisUnavailable } from '../http/redis-unavailable.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
 const MAX_ID_LENGTH = 200;
@@ -26,12 +27,7 @@ export function generationRouter({ redis, redisKeys, queues, upstream }: Generat
     if (typeof id !== 'string' || id === '' || id.length > MAX_ID_LENGTH) {
       throw new BadRequestError('Give the generation id as `?id=gen-…`.', { param: 'id' });
     }
-    let keyId: string | null;
-    try {
-      keyId = await redis.get(redisKeys.generation(id));
-    } catch (err) {
-      throw new ServiceUnavailableError('Redis is unreachable; the generation cannot be looked up right now.', { cause: err });
-    }
+    const keyId = await orRedisUnavailable('the generation cannot be looked up right now', () => redis.get(redisKeys.generation(id)));
     const key = keyId === null ? undefined : queues.keys.find((k) => k.id === keyId);
     if (!key) {
       throw new NotFoundError(`No generation '${id}' was made through this gateway in the last hour.`, {
