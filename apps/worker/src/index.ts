@@ -1,2 +1,3 @@
 export { startKeyWorkers, type KeyWorkers } from './key-workers.js';
 export { UpstreamClient } from './upstream/upstream-client.js';
+export { GENERATION_OWNER_TTL_S } from './generation-owner.js';

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { BadRequestError, NotFoundError, ServiceUnavailableError, type KeyQueues, type RedisKeys } from '@ork/shared';
 import type { Redis } from 'ioredis';
-import type { UpstreamClient } from '@ork/worker';
+import { GENERATION_OWNER_TTL_S, type UpstreamClient } from '@ork/worker';
 import { orRedisUnavailable } from '../http/redis-unavailable.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
@@ -30,7 +30,7 @@ export function generationRouter({ redis, redisKeys, queues, upstream }: Generat
     const keyId = await orRedisUnavailable('the generation cannot be looked up right now', () => redis.get(redisKeys.generation(id)));
     const key = keyId === null ? undefined : queues.keys.find((k) => k.id === keyId);
     if (!key) {
-      throw new NotFoundError(`No generation '${id}' was made through this gateway in the last hour.`, {
+      throw new NotFoundError(`No generation '${id}' was made through this gateway in the last ${GENERATION_OWNER_TTL_S / 60} minutes.`, {
         code: 'generation_not_found',
         param: 'id',
       });
