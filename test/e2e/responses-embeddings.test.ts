@@ -251,7 +251,7 @@ describe('a streamed Responses request waiting in its queue', () => {
     await expect.poll(async () => (await readStatus(stack.url)).keys[0]?.queue.waiting ?? 0, { timeout: 10_000 }).toBe(1);
     controller.abort();
     await gaveUp;
-    // Until the cancelled job is gone everywhere (closing the stack earlier hangs: see the report of issue 11).
+    // Until the cancelled job is gone everywhere: closing the stack before that hung its close() here (chat too).
     await expect
       .poll(async () => {
         const k = (await readStatus(stack.url)).keys[0];
