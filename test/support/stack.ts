@@ -9,6 +9,7 @@ import { startApi, type RunningApi } from '@ork/api';
 import { spawnSimulator, type SpawnedSimulator } from '@ork/simulator';
 import { API_MAIN, WORKER_MAIN, runProcess, type RunningProcess } from './processes.js';
 import { deleteByPrefix } from './redis-cleanup.js';
+import { TestClock } from './test-clock.js';
 
 /** A key shaped like a real OpenRouter key, made up for one test. */
 export function fakeKey(): string {
@@ -42,6 +43,8 @@ export interface Stack {
   /** Log output of in-process parts and spawned processes. */
   logs(): string;
   processes: RunningProcess[];
+  /** The clock the limit scripts and the fake share (TEST_HOOKS); starts at real time. */
+  clock: TestClock;
   close(): Promise<void>;
 }
 
@@ -62,6 +65,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     PORT: '0',
     LOG_LEVEL: 'info',
     SHUTDOWN_TIMEOUT_MS: '5000',
+    // The test clock and departure stamps (test-clock.ts, limits.ts); refused without NODE_ENV=test.
+    NODE_ENV: 'test',
+    TEST_HOOKS: 'true',
     ...options.env,
   };
   let config: AppConfig;
@@ -127,6 +133,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     apiUrls,
     url: apiUrls[0] ?? '',
     processes,
+    clock: new TestClock(redis, prefix, sim),
     logs: () => logText + processes.map((p) => p.output()).join('\n'),
     close: () =>
       (closing ??= (async () => {

@@ -8,6 +8,7 @@ import {
   createApiRedis,
   createWorkerRedis,
   toUpstreamKeys,
+  useTestClock,
   type AppConfig,
 } from '@ork/shared';
 import type { Logger } from 'pino';
@@ -37,6 +38,8 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
   blocking.on('error', () => undefined);
 
   const redisKeys = new RedisKeys(config.redisPrefix);
+  // Test suite only (TEST_HOOKS needs NODE_ENV=test): routing and status on the test clock.
+  if (config.testHooks) useTestClock(redis, redisKeys.testClockOffset());
   const queues = new KeyQueues(toUpstreamKeys(config.upstreamKeys), redis, redisKeys);
   const instanceId = randomUUID();
   const replies = new ReplyReader(blocking, redis, redisKeys.replies(instanceId), logger);

@@ -11,6 +11,7 @@ export interface SimConfig {
   accounts: Map<string, string>;
   perMinute: number;
   perDay: number;
+  clockOffsetMs: number;
 }
 
 export function defaultConfig(): SimConfig {
@@ -22,6 +23,7 @@ export function defaultConfig(): SimConfig {
     accounts: new Map(),
     perMinute: Infinity,
     perDay: Infinity,
+    clockOffsetMs: 0,
   };
 }
 
@@ -39,6 +41,7 @@ export function applyPatch(cfg: SimConfig, patch: SimulatorConfigPatch): void {
   if ('accounts' in patch) cfg.accounts = new Map(Object.entries(patch.accounts ?? {}));
   if ('perMinute' in patch) cfg.perMinute = limit(patch.perMinute);
   if ('perDay' in patch) cfg.perDay = limit(patch.perDay);
+  if ('clockOffsetMs' in patch) cfg.clockOffsetMs = patch.clockOffsetMs ?? 0;
 }
 
 export function isValidKey(cfg: SimConfig, key: string): boolean {
@@ -89,6 +92,7 @@ export function parsePatch(v: unknown): SimulatorConfigPatch {
   if ('chunkDelayMs' in p) out.chunkDelayMs = num(p.chunkDelayMs, 'chunkDelayMs');
   if ('perMinute' in p) out.perMinute = num(p.perMinute, 'perMinute');
   if ('perDay' in p) out.perDay = num(p.perDay, 'perDay');
+  if ('clockOffsetMs' in p) out.clockOffsetMs = num(p.clockOffsetMs, 'clockOffsetMs');
   if ('validKeys' in p) out.validKeys = strings(p.validKeys, 'validKeys');
   if ('noCreditKeys' in p) out.noCreditKeys = strings(p.noCreditKeys, 'noCreditKeys');
   if ('accounts' in p) {

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     chunkDelayMs: num('SIM_CHUNK_DELAY_MS'),
     perMinute: num('SIM_PER_MINUTE'),
     perDay: num('SIM_PER_DAY'),
+    clockOffsetMs: num('SIM_CLOCK_OFFSET_MS'),
     validKeys: list('SIM_VALID_KEYS'),
     noCreditKeys: list('SIM_NO_CREDIT_KEYS'),
     accounts: accounts(),

@@ -23,6 +23,13 @@ const KINDS: Record<string, CompletionKind> = {
 };
 const ENDPOINTS_PATH = new RegExp(`^${BASE}/models/([^/]+/[^/]+)/endpoints$`);
 const KEY_PATHS = new Set([`${BASE}/key`, `${BASE}/auth/key`]);
+/** Sent by the gateway's workers under TEST_HOOKS (apps/worker/src/upstream/upstream-client.ts). */
+const DEPARTED_AT_HEADER = 'x-ork-departed-at';
+
+function departedAt(header: string | string[] | undefined, offset: number): number | null {
+  const ms = typeof header === 'string' ? Number(header) : NaN;
+  return Number.isFinite(ms) && ms > 0 ? ms + offset : null;
+}
 
 /** Request handling state; the HTTP server is wired to it in startSimulator. */
 class SimulatorCore {
@@ -34,8 +41,9 @@ class SimulatorCore {
 
   readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     // Arrival time first: spacing assertions compare these to sub-millisecond precision.
-    const hrMs = performance.timeOrigin + performance.now();
-    const receivedAtMs = Date.now();
+    const offset = this.cfg.clockOffsetMs;
+    const hrMs = performance.timeOrigin + performance.now() + offset;
+    const receivedAtMs = Date.now() + offset;
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -53,6 +61,7 @@ class SimulatorCore {
       path,
       receivedAtMs,
       hrMs,
+      departedAtMs: departedAt(req.headers[DEPARTED_AT_HEADER], offset),
       status: 0,
       body: null,
       headers: pickHeaders(req.headers),

@@ -8,10 +8,15 @@ export interface SimRecord {
   method: string;
   /** Path without the query string. */
   path: string;
-  /** Date.now() at arrival; used for UTC-day accounting. */
+  /** Date.now() (plus the clock offset) at arrival; used for UTC-day accounting. */
   receivedAtMs: number;
-  /** performance.timeOrigin + performance.now() taken first thing in the request handler. */
+  /** performance.timeOrigin + performance.now() (plus the clock offset) taken first thing in the request handler. */
   hrMs: number;
+  /**
+   * When the gateway's worker handed the request to its socket, from its `x-ork-departed-at`
+   * header (sent only with TEST_HOOKS), on the same clock as receivedAtMs; null without the header.
+   */
+  departedAtMs: number | null;
   /** HTTP status sent; 0 while the request is still being answered. */
   status: number;
   /** Parsed JSON body, or null when absent or unparsable. */
@@ -66,6 +71,11 @@ export interface SimulatorOptions {
   perMinute?: number;
   /** Completions per account per UTC day; 0 / Infinity / undefined = off. */
   perDay?: number;
+  /**
+   * Added to every time the simulator reads (arrivals, departures, its own limits), so that a
+   * test can put it at 23:59:58 UTC; set it to the offset the gateway's test clock uses.
+   */
+  clockOffsetMs?: number;
 }
 
 /**

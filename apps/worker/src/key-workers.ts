@@ -14,6 +14,7 @@ import {
   SLOT_LEAD_MS,
   toUpstreamKeys,
   upstreamJobSchema,
+  useTestClock,
   type AppConfig,
   type UpstreamJobData,
   type UpstreamJobResult,
@@ -46,7 +47,9 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   subscriber.on('error', () => undefined);
 
   const redisKeys = new RedisKeys(config.redisPrefix);
-  const upstream = new UpstreamClient(config.upstreamBaseUrl);
+  // Test suite only (TEST_HOOKS needs NODE_ENV=test): the test clock and departure stamps.
+  if (config.testHooks) useTestClock(redis, redisKeys.testClockOffset());
+  const upstream = new UpstreamClient(config.upstreamBaseUrl, { stampDepartures: config.testHooks });
   const replies = new ReplyWriter(redis, redisKeys);
   const cancels = new CancelListener(subscriber, redisKeys);
   await cancels.start();

@@ -34,13 +34,27 @@ interface SentAwareHandler extends Dispatcher.DispatchHandler {
   onRequestSent(): void;
 }
 
+/**
+ * Test suite only (TEST_HOOKS): the header carrying when the worker handed a request to the
+ * socket (wall-clock epoch ms, the clock Redis TIME reads), so the fake upstream can check the
+ * spacing promise on departures instead of on its own, possibly late, arrival stamps.
+ */
+export const DEPARTED_AT_HEADER = 'x-ork-departed-at';
+
+export interface UpstreamClientOptions {
+  /** Stamp each request with DEPARTED_AT_HEADER; only with TEST_HOOKS. */
+  stampDepartures?: boolean;
+}
+
 /** OpenRouter over a keep-alive pool; the only place an upstream key is put on the wire. */
 export class UpstreamClient {
   private readonly agent: Agent;
   private readonly origin: string;
   private readonly basePath: string;
+  private readonly stampDepartures: boolean;
 
-  constructor(baseUrl: string) {
+  constructor(baseUrl: string, options: UpstreamClientOptions = {}) {
+    this.stampDepartures = options.stampDepartures ?? false;
     const url = new URL(baseUrl);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
@@ -109,6 +123,8 @@ export class UpstreamClient {
             authorization: `Bearer ${req.secret}`,
             'content-type': 'application/json',
             accept: req.stream ? 'text/event-stream' : 'application/json',
+            // Taken last, after the grant: no later than the request really leaves.
+            ...(this.stampDepartures ? { [DEPARTED_AT_HEADER]: String(Date.now()) } : {}),
           },
           body: JSON.stringify(req.body),
         },

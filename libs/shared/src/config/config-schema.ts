@@ -84,8 +84,16 @@ export const configSchema = z
     /** Human-readable logs (pino-pretty, a dev dependency); also on with NODE_ENV=development. */
     LOG_PRETTY: bool,
     NODE_ENV: z.string().default('production'),
+    /**
+     * Test suite only (refused unless NODE_ENV=test): limit scripts read a clock offset a test
+     * sets in Redis, and workers stamp each upstream request with its departure time.
+     */
+    TEST_HOOKS: bool,
   })
   .superRefine((c, ctx) => {
+    if (c.TEST_HOOKS && c.NODE_ENV !== 'test') {
+      ctx.addIssue({ code: 'custom', path: ['TEST_HOOKS'], message: 'is for the test suite only: it needs NODE_ENV=test' });
+    }
     if (c.AUTH_ENABLED && (c.AUTH_USERNAME === '' || c.AUTH_PASSWORD === '')) {
       ctx.addIssue({
         code: 'custom',

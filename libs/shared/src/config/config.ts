@@ -33,6 +33,8 @@ export interface AppConfig {
   corsOrigins: string[];
   logLevel: RawConfig['LOG_LEVEL'];
   logPretty: boolean;
+  /** TEST_HOOKS: the test clock and departure stamps (test/support/test-clock.ts); never on outside NODE_ENV=test. */
+  testHooks: boolean;
 }
 
 /** The contract's default, `redis://127.0.0.1:6379`, unless REDIS_DEFAULT_PORT moves its port. */
@@ -70,6 +72,7 @@ function toAppConfig(c: RawConfig): AppConfig {
     corsOrigins: c.CORS_ORIGINS,
     logLevel: c.LOG_LEVEL,
     logPretty: c.LOG_PRETTY || c.NODE_ENV === 'development',
+    testHooks: c.TEST_HOOKS,
   };
 }
 

@@ -100,6 +100,11 @@ export class RedisKeys {
   upstreamErrors(minuteNumber: number): string {
     return `${this.prefix}:upstream-errors:${minuteNumber}`;
   }
+
+  /** Test suite only (TEST_HOOKS): ms the limit scripts add to Redis TIME; see lua/test-clock.lua. */
+  testClockOffset(): string {
+    return `${this.prefix}:test:clock-offset-ms`;
+  }
 }
 
 /** Redis names of client keys. WARNING: renaming them orphans every issued key. */
