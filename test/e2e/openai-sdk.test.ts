@@ -188,20 +188,15 @@ describe('client keys through the SDK', () => {
     keyed = await startKeyedStack({ keys: 1, env: noLimits });
   });
   afterAll(async () => {
-    await keyed?.stack?.close();
+    await keyed?.stack.close();
   });
 
-  /** The running stack and its key, or a skip with the reason when this build has no client keys. */
-  function need(skip: (note: string) => never): { stack: Stack; key: string } {
-    if (keyed.stack === undefined) skip(keyed.skipReason);
-    return { stack: keyed.stack, key: keyed.key };
-  }
 
   const ask = async (client: OpenAI, content: string): Promise<string | null | undefined> =>
     (await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content }] })).choices[0]?.message.content;
 
-  test('as apiKey (Authorization: Bearer), for chat, streaming and models', async (ctx) => {
-    const { stack, key } = need(ctx.skip);
+  test('as apiKey (Authorization: Bearer), for chat, streaming and models', async () => {
+    const { stack, key } = keyed;
     const client = sdk(`${stack.url}/v1`, { apiKey: key });
     expect(await ask(client, 'via bearer')).toBe('echo: via bearer');
     let text = '';
@@ -212,14 +207,14 @@ describe('client keys through the SDK', () => {
     expect((await client.models.retrieve(MODEL)).id).toBe(MODEL);
   });
 
-  test('as defaultHeaders X-API-Key, next to a placeholder apiKey', async (ctx) => {
-    const { stack, key } = need(ctx.skip);
+  test('as defaultHeaders X-API-Key, next to a placeholder apiKey', async () => {
+    const { stack, key } = keyed;
     const client = sdk(`${stack.url}/v1`, { apiKey: 'unused', defaultHeaders: { 'X-API-Key': key } });
     expect(await ask(client, 'via header')).toBe('echo: via header');
   });
 
-  test('as ?api_key=: the SDK mangles a query in baseURL, defaultQuery works', async (ctx) => {
-    const { stack, key } = need(ctx.skip);
+  test('as ?api_key=: the SDK mangles a query in baseURL, defaultQuery works', async () => {
+    const { stack, key } = keyed;
     const sent: string[] = [];
     const recordingFetch: typeof fetch = (input, init) => {
       sent.push(input instanceof Request ? input.url : String(input));
@@ -237,8 +232,8 @@ describe('client keys through the SDK', () => {
     expect(new URL(sent[1] ?? '')).toMatchObject({ pathname: '/v1/chat/completions', search: `?api_key=${key}` });
   });
 
-  test('a wrong or missing key is an AuthenticationError and reaches nothing upstream', async (ctx) => {
-    const { stack } = need(ctx.skip);
+  test('a wrong or missing key is an AuthenticationError and reaches nothing upstream', async () => {
+    const { stack } = keyed;
     const before = (await stack.sim.records()).length;
     const wrong = sdk(`${stack.url}/v1`, { apiKey: `sk-ork-${'x'.repeat(43)}` });
     const err = await rejection(ask(wrong, 'nope'));

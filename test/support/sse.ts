@@ -45,3 +45,50 @@ export function streamedText(events: unknown[]): string {
     })
     .join('');
 }
+
+/**
+ * Reads a response body chunk by chunk. `until` fails (never hangs) when the stream ends or
+ * stays silent past the deadline before the expected text shows up.
+ */
+export class BodyReader {
+  text = '';
+  ended = false;
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly decoder = new TextDecoder();
+
+  constructor(body: ReadableStream<Uint8Array> | null) {
+    if (body === null) throw new Error('the response has no body');
+    this.reader = body.getReader();
+  }
+
+  private async readOnce(deadline: number, what: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; read so far:\n${this.text}`)), Math.max(0, deadline - Date.now()));
+    });
+    try {
+      const { value, done } = await Promise.race([this.reader.read(), timeout]);
+      if (value !== undefined) this.text += this.decoder.decode(value, { stream: true });
+      if (done) this.ended = true;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Reads until `check(text)` holds; throws if the stream ends first. */
+  async until(check: (text: string) => boolean, what: string, timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (!check(this.text)) {
+      if (this.ended) throw new Error(`the stream ended before ${what}; read:\n${this.text}`);
+      await this.readOnce(deadline, what);
+    }
+    return this.text;
+  }
+
+  /** Reads to the end of the stream. */
+  async toEnd(timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.ended) await this.readOnce(deadline, 'the end of the stream');
+    return this.text;
+  }
+}
