@@ -34,6 +34,48 @@ test('a worker killed with SIGKILL mid-burst loses no request: another worker pi
   await waitFor(async () => idle(await readStatus(s.url)), 'every queue to be empty');
 });
 
+test('SIGKILL mid-burst with the minute and day limits binding: re-runs count as starts and no key goes past either', { timeout: 90_000 }, async () => {
+  const caps = { minIntervalMs: 150, perMinute: 11, perDay: 11 };
+  stack = await startStack({
+    keys: 3,
+    workerProcesses: 2,
+    env: {
+      ...limits,
+      KEY_REQUESTS_PER_MINUTE: String(caps.perMinute),
+      KEY_REQUESTS_PER_DAY: String(caps.perDay),
+      // A request that could only start after the minute slides is refused, not kept waiting.
+      QUEUE_TIMEOUT_MS: '30000',
+    },
+    simulatorEnv: { SIM_LATENCY_MS: '400' },
+  });
+  const s = stack;
+  // 36 requests for 3 x 11 starts: the limits bind even before the re-runs want more.
+  const n = 36;
+  const pending = Promise.all(Array.from({ length: n }, (_, i) => chat(s.url, `capped ${i}`)));
+  await waitFor(async () => (await s.sim.records()).length >= 6, 'requests in flight');
+  await s.processes[0]!.stop('SIGKILL');
+
+  const results = await pending;
+  results.forEach((r, i) => {
+    if (r.status === 200) expect(answerOf(r.body)).toBe(`echo: capped ${i}`);
+    else {
+      // Nothing is lost: what cannot start today is refused (429), or, for a job the dead worker
+      // held, answered 504 once QUEUE_TIMEOUT_MS has passed; never left hanging.
+      expect([429, 504], JSON.stringify(r.body)).toContain(r.status);
+      expect(r.body.error).toMatchObject(r.status === 429 ? { type: 'rate_limit_error' } : { code: 'queue_timeout' });
+    }
+  });
+  expect(results.filter((r) => r.status === 200).length).toBeGreaterThan(0);
+  const records = (await s.sim.records()).filter((r) => r.path.endsWith('completions'));
+  expect(records.length).toBeLessThanOrEqual(3 * caps.perDay);
+  expectWithinLimits(records, caps, s.keys);
+  // Every answered request reached upstream; every start was counted, re-runs included.
+  const sent = new Set(records.map((r) => JSON.stringify(r.body)));
+  expect(sent.size).toBeGreaterThanOrEqual(results.filter((r) => r.status === 200).length);
+  await waitFor(async () => idle(await readStatus(s.url)), 'every queue to be empty', 30_000);
+  expect((await readStatus(s.url)).keys.map((k) => k.today.started)).toEqual([caps.perDay, caps.perDay, caps.perDay]);
+});
+
 test('SIGTERM drains: active requests finish, waiting ones stay queued for the next worker', async () => {
   stack = await startStack({
     keys: 1,
