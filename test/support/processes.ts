@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 export const API_MAIN = fileURLToPath(new URL('../../apps/api/dist/main.js', import.meta.url));
 export const WORKER_MAIN = fileURLToPath(new URL('../../apps/worker/dist/main.js', import.meta.url));
 export const ALL_IN_ONE_MAIN = fileURLToPath(new URL('../../apps/api/dist/all-in-one.js', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface RunningProcess {
   child: ChildProcess;
@@ -16,15 +17,24 @@ export interface RunningProcess {
   exited: Promise<number | null>;
   /** SIGTERM (or the given signal) and wait for exit; safe to call twice. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** SIGKILL to its whole process group: clean-up that leaves no grandchild behind. */
+  killGroup(): void;
 }
 
 /** Runs one of our built entry points with the given environment, capturing its output. */
 export function runProcess(main: string, env: Record<string, string>, cwd = tmpdir()): RunningProcess {
-  const child = spawn(process.execPath, [main], {
+  // Away from the repo (by default the temp folder), so a developer's .env cannot leak into a test.
+  return runCommand(process.execPath, [main], env, cwd);
+}
+
+/** Runs any command (`npm run start:api`, ...) with only PATH and `env`, capturing its output. */
+export function runCommand(file: string, args: readonly string[], env: Record<string, string>, cwd: string): RunningProcess {
+  const child = spawn(file, args, {
     env: { PATH: process.env.PATH ?? '', ...env },
-    // Away from the repo (by default the temp folder), so a developer's .env cannot leak into a test.
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so killGroup() also reaches what a wrapper (npm, sh) started.
+    detached: true,
   });
   let out = '';
   const waiters: { msg: string; resolve: (v: Record<string, unknown>) => void }[] = [];
@@ -66,6 +76,13 @@ export function runProcess(main: string, env: Record<string, string>, cwd = tmpd
           },
         });
       }),
+    killGroup: () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    },
     stop: (signal = 'SIGTERM') => {
       stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);
