@@ -1,12 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { expect, inject, test } from 'vitest';
-import { runProcess } from '../support/processes.js';
+import { tmpdir } from 'node:os';
+import { TSX_BIN, runCommand } from '../support/processes.js';
 
-const DEMO = fileURLToPath(new URL('../../scripts/demo/run.js', import.meta.url));
+const DEMO = fileURLToPath(new URL('../../scripts/demo/run.ts', import.meta.url));
 
 test('npm run demo, short mode: the burst is answered with zero violations, the summary printed, the exit 0', async () => {
-  const demo = runProcess(DEMO, { REDIS_URL: inject('redisUrl'), DEMO_EXIT: '1' });
+  const demo = runCommand(TSX_BIN, [DEMO], { REDIS_URL: inject('redisUrl'), DEMO_EXIT: '1' }, tmpdir());
   const code = await demo.exited;
   const out = demo.output();
   expect(code, out).toBe(0);
@@ -30,7 +31,7 @@ test('npm run demo, short mode: the burst is answered with zero violations, the 
 });
 
 test('without Redis the demo says how to start one, in one line, and exits 1', async () => {
-  const demo = runProcess(DEMO, { REDIS_URL: 'redis://127.0.0.1:1', DEMO_EXIT: '1' });
+  const demo = runCommand(TSX_BIN, [DEMO], { REDIS_URL: 'redis://127.0.0.1:1', DEMO_EXIT: '1' }, tmpdir());
   expect(await demo.exited).toBe(1);
   const out = demo.output().trim();
   expect(out.split('\n')).toHaveLength(1);

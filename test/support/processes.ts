@@ -7,6 +7,8 @@ export const API_MAIN = fileURLToPath(new URL('../../apps/api/dist/main.js', imp
 export const WORKER_MAIN = fileURLToPath(new URL('../../apps/worker/dist/main.js', import.meta.url));
 export const ALL_IN_ONE_MAIN = fileURLToPath(new URL('../../apps/api/dist/all-in-one.js', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Runs the TypeScript scripts (scripts/) without a build step. */
+export const TSX_BIN = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 export interface RunningProcess {
   child: ChildProcess;

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -9,12 +9,11 @@ import { startApi, type RunningApi } from '@ork/api';
 import { spawnSimulator, type SpawnedSimulator } from '@ork/simulator';
 import { API_MAIN, WORKER_MAIN, runProcess, type RunningProcess } from './processes.js';
 import { deleteByPrefix } from './redis-cleanup.js';
+import { fakeKey } from './fake-keys.js';
+import { warmUpSimulator } from './warm-up.js';
 import { TestClock } from './test-clock.js';
 
-/** A key shaped like a real OpenRouter key, made up for one test. */
-export function fakeKey(): string {
-  return `sk-or-v1-${randomBytes(32).toString('hex')}`;
-}
+export { fakeKey };
 
 export interface StackOptions {
   keys?: number | string[];
@@ -55,7 +54,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const prefix = `t-${randomUUID().slice(0, 8)}`;
   // The simulator timestamps arrivals; on two busy cores it must not wait for CPU to do so.
   const sim = await spawnSimulator(options.simulatorEnv ?? {}, 10_000, -15);
-  await warmUp(sim.url);
+  await warmUpSimulator(sim);
   const env: Record<string, string> = {
     OPENROUTER_API_KEYS: keys.join(','),
     OPENROUTER_BASE_URL: sim.url,
@@ -144,23 +143,4 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         redis.disconnect();
       })()),
   };
-}
-
-
-/**
- * A cold simulator takes its first requests slowly (lazy compilation), which would stamp them
- * late and make the next gaps look short; a few throwaway requests first keep the clock honest.
- */
-async function warmUp(simUrl: string): Promise<void> {
-  const key = fakeKey();
-  await Promise.all(
-    Array.from({ length: 20 }, (_, i) =>
-      fetch(`${simUrl}/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-        body: JSON.stringify({ model: 'warm-up', stream: i % 2 === 0, messages: [{ role: 'user', content: 'warm up' }] }),
-      }).then((r) => r.text()),
-    ),
-  );
-  await fetch(new URL('/__sim/reset', simUrl), { method: 'POST' });
 }

@@ -21,12 +21,13 @@ import {
 import { spawnSimulator } from '@ork/simulator';
 import { startKeyWorkers } from '@ork/worker';
 import { startApi } from '@ork/api';
+import { fakeKey } from '../../test/support/fake-keys.js';
+import { freePort } from '../../test/support/free-port.js';
+import { deleteByPrefix } from '../../test/support/redis-cleanup.js';
+import { warmUpSimulator } from '../../test/support/warm-up.js';
 import { burst } from './burst.js';
-import { freePort } from './free-port.js';
 import { progressBar } from './progress.js';
 import { reportLines, summarise } from './report.js';
-import { warmUp } from './warm-up.js';
-import { deleteByPrefix } from '../bench/redis.js';
 
 const ONCE = process.argv.includes('--once') || process.env.DEMO_EXIT === '1';
 const COUNT = Number(process.env.DEMO_REQUESTS ?? 30);
@@ -34,7 +35,7 @@ const COUNT = Number(process.env.DEMO_REQUESTS ?? 30);
 const REDIS_URL = (await redisForProcess('demo', process.env, (r) => r.dataDir && console.log(r.description))).url;
 const LIMITS = { minIntervalMs: 300, perMinute: 20, perDay: 200 };
 
-async function main() {
+async function main(): Promise<void> {
   // Redis first: without it nothing else is worth starting.
   const redis = createApiRedis(REDIS_URL, 'ork-demo');
   try {
@@ -45,13 +46,13 @@ async function main() {
     process.exit(1);
   }
   const prefix = `demo-${randomBytes(4).toString('hex')}`;
-  const keys = Array.from({ length: 3 }, () => `sk-or-v1-${randomBytes(32).toString('hex')}`);
+  const keys = Array.from({ length: 3 }, fakeKey);
   const port = ONCE ? 0 : await freePort(Number(process.env.PORT ?? 3000));
 
   console.log(`Starting the fake OpenRouter, the API and a worker (Redis ${REDIS_URL}, prefix ${prefix}) …`);
   // Niceness -15 (when allowed): the fake OpenRouter stamps arrivals, and must not wait for CPU to do so.
   const sim = await spawnSimulator({ SIM_LATENCY_MS: '150', SIM_CHUNK_DELAY_MS: '20' }, 10_000, -15);
-  await warmUp(sim);
+  await warmUpSimulator(sim);
   const config = parseConfig({
     OPENROUTER_API_KEYS: keys.join(','),
     OPENROUTER_BASE_URL: sim.url,
@@ -71,8 +72,8 @@ async function main() {
   const shutdown = new ShutdownManager(logger, 10_000);
   shutdown.add('fake OpenRouter', () => sim.close());
   // Runs last: the demo's Redis keys go, whatever happened before.
-  let cleaning;
-  const cleanUp = () =>
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = (): Promise<void> =>
     (cleaning ??= (async () => {
       await deleteByPrefix(redis, prefix);
       redis.disconnect();

@@ -1,8 +1,20 @@
 import { maskKey } from '@ork/shared';
-import { findViolations, spacingStats } from '@ork/simulator';
+import { findViolations, spacingStats, type CheckedRecord, type LimitSpec, type Violation } from '@ork/simulator';
+import type { BurstResult } from './burst.js';
+
+export interface DemoLimits {
+  minIntervalMs: number;
+  perMinute: number;
+  perDay: number;
+}
+
+export interface Summary {
+  perKey: { key: string; requests: number; minGapMs: number | null }[];
+  violations: Violation[];
+}
 
 /** What the fake OpenRouter saw, per key: how many requests and how close together they arrived. */
-export function summarise(records, keys, limits) {
+export function summarise(records: readonly CheckedRecord[], keys: readonly string[], limits: LimitSpec): Summary {
   const perKey = keys.map((key) => {
     const [stat] = spacingStats(records, { countOnlyKeys: [key] });
     return { key: maskKey(key), requests: stat?.requests ?? 0, minGapMs: stat?.minGapMs ?? null };
@@ -11,7 +23,7 @@ export function summarise(records, keys, limits) {
 }
 
 /** The lines printed after the burst; the demo test reads "answered N/N" and "limit violations: 0". */
-export function reportLines({ count, result, summary, limits, url }) {
+export function reportLines({ count, result, summary, limits, url }: { count: number; result: BurstResult; summary: Summary; limits: DemoLimits; url: string }): string[] {
   const seconds = (result.elapsedMs / 1000).toFixed(1);
   const lines = [
     '',

@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { fakeKey } from './fake-keys.js';
 
 /**
  * A cold fake OpenRouter answers its first requests slowly (lazy compilation) and so stamps their
  * arrival late, which makes the next gap on that key look shorter than it was. A few throwaway
- * requests on a key of their own, then a reset, keep the demo's spacing figures honest.
+ * requests on a key of their own, then a reset, keep spacing figures honest.
  */
-export async function warmUp(sim) {
-  const key = `sk-or-v1-${randomBytes(32).toString('hex')}`;
+export async function warmUpSimulator(sim: { url: string; reset(): Promise<void> }): Promise<void> {
+  const key = fakeKey();
   await Promise.all(
     Array.from({ length: 20 }, (_, i) =>
       fetch(`${sim.url}/chat/completions`, {

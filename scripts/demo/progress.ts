@@ -1,5 +1,10 @@
 /** A one-line progress bar, redrawn in place on a terminal; silent when output is not a terminal (CI, tests). */
-export function progressBar(total, out = process.stdout) {
+export interface ProgressBar {
+  tick(ok: boolean): void;
+  stop(): void;
+}
+
+export function progressBar(total: number, out: NodeJS.WriteStream = process.stdout): ProgressBar {
   const width = 30;
   const started = Date.now();
   let done = 0;
@@ -15,7 +20,7 @@ export function progressBar(total, out = process.stdout) {
   const timer = setInterval(draw, 100);
   draw();
   return {
-    tick(ok) {
+    tick(ok: boolean) {
       done += 1;
       if (!ok) failed += 1;
       draw();
