@@ -79,7 +79,8 @@ describe('render.yaml', () => {
   test('the npm scripts they start exist and run built entry points whose sources exist', () => {
     for (const command of [web.startCommand, worker.startCommand]) {
       const script = scripts[command?.replace('npm run ', '') ?? ''];
-      const entry = /^node (\S+)$/.exec(script ?? '')?.[1];
+      // `exec` so that npm's SIGTERM reaches node (test/e2e/entry-points.test.ts).
+      const entry = /^(?:exec )?node (\S+)$/.exec(script ?? '')?.[1];
       expect(entry, `${command} → ${script}`).toBeDefined();
       expect(existsSync(repoPath(builtFrom(entry!)))).toBe(true);
     }
