@@ -207,7 +207,7 @@ export function checkLimits(
 ): LimitReport {
   const tolerance = options.arrivalToleranceMs ?? ARRIVAL_TOLERANCE_MS;
   const filter = options.countOnlyKeys === undefined ? undefined : new Set(options.countOnlyKeys);
-  const missing = records.filter((r) => isCompletion(r, filter) && typeof r.departedAtMs !== 'number').length;
+  const missing = records.filter((r) => isModelRequest(r, filter) && typeof r.departedAtMs !== 'number').length;
   const spacingWithTolerance = isOn(limits.minIntervalMs) ? Math.max(0, limits.minIntervalMs - tolerance) : 0;
   return {
     departures: violationsOn('departure', records, limits, options),
