@@ -23,7 +23,7 @@ export function createClient(origin, connections) {
 }
 
 export function chatBody(content) {
-  return JSON.stringify({ model: 'bench/echo', messages: [{ role: 'user', content }] });
+  return JSON.stringify({ model: 'bench/echo:free', messages: [{ role: 'user', content }] });
 }
 
 /** The assistant's text in an OpenAI chat completion, or undefined when the body is not one. */

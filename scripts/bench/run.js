@@ -9,7 +9,7 @@
  * 1 otherwise (with BENCH_STRICT=1 a missed performance target fails the run too).
  *
  * Environment: REDIS_URL (default redis://127.0.0.1:6379), BENCH_QUICK=1 (fewer requests, a smoke
- * run), BENCH_ONLY=latency,utilisation,throughput, BENCH_STRICT=1, BENCH_CPU_PROF=<dir> (runs the
+ * run), BENCH_ONLY=latency,utilisation,throughput,streaming,accounts, BENCH_STRICT=1, BENCH_CPU_PROF=<dir> (runs the
  * API and worker under --cpu-prof; summarise with scripts/bench/profile-summary.js).
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -49,7 +49,7 @@ for (const main of [SIMULATOR_MAIN, API_MAIN, WORKER_MAIN]) {
 }
 // Imported after the check above: they load the built simulator and shared library.
 const { addedLatency } = await import('./scenarios/added-latency.js');
-const { quotaUtilisation, GATEWAY_ENV: SPACED } = await import('./scenarios/quota-utilisation.js');
+const { quotaUtilisation, accountQuotaUtilisation, accountsSimEnv, GATEWAY_ENV: SPACED, ACCOUNTS_GATEWAY_ENV } = await import('./scenarios/quota-utilisation.js');
 const { throughput } = await import('./scenarios/throughput.js');
 const { streaming } = await import('./scenarios/streaming.js');
 
@@ -58,6 +58,8 @@ const STACKS = [
   { label: 'limits off', env: LIMITS_OFF, scenarios: [['latency', addedLatency], ['streaming', streaming], ['throughput', throughput]] },
   // -15: the simulator timestamps arrivals for the spacing check; on two busy cores it must get the CPU.
   { label: 'spacing 250 ms', env: SPACED, simPriority: -15, scenarios: [['utilisation', quotaUtilisation]] },
+  // The same burst over 8 keys of 3 accounts, spaced per account: the accounts' capacity binds.
+  { label: 'spacing 250 ms per account, 3 accounts', env: ACCOUNTS_GATEWAY_ENV, simEnv: accountsSimEnv, simPriority: -15, scenarios: [['accounts', accountQuotaUtilisation]] },
 ];
 
 const redis = openRedis(redisUrl);
@@ -95,7 +97,7 @@ async function withStack(stack, redisPid, fn) {
   prefixes.add(prefix);
   const keys = Array.from({ length: KEYS }, fakeKey);
   try {
-    const sim = await startSimulator({ priority: stack.simPriority });
+    const sim = await startSimulator({ priority: stack.simPriority, env: stack.simEnv?.(keys) ?? {} });
     const gateway = await startGateway({ simUrl: sim.url, keys, redisUrl, prefix, env: stack.env, cpuProfDir: opts.cpuProfDir });
     const cpuTargets = [
       { name: 'api', pid: gateway.api.pid },
@@ -147,7 +149,7 @@ async function main() {
       for (const [id] of wanted) if (!results.some((r) => r.id === id)) results.push(crashed(id, err));
     }
   }
-  const ORDER = ['latency', 'streaming', 'utilisation', 'throughput'];
+  const ORDER = ['latency', 'streaming', 'utilisation', 'throughput', 'accounts'];
   results.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
   const other = otherLoad.stop();
   machine.otherLoad = other === undefined ? 'n/a' : `${(other * 100).toFixed(0)} % of all cores`;

@@ -145,7 +145,7 @@ async function main() {
       const res = await fetch(`${apiUrl}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'm', stream, messages: [{ role: 'user', content }] }),
+        body: JSON.stringify({ model: 'test/echo:free', stream, messages: [{ role: 'user', content }] }),
         signal: AbortSignal.timeout(150_000),
       });
       const text = await res.text();

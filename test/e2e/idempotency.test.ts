@@ -49,7 +49,7 @@ test('a streamed answer is replayed event for event', async () => {
     fetch(`${stack.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': 'stream-1' },
-      body: JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'stream me twice' }] }),
+      body: JSON.stringify({ model: 'test/echo:free', stream: true, messages: [{ role: 'user', content: 'stream me twice' }] }),
     }).then(async (r) => ({ type: r.headers.get('content-type'), text: await r.text() }));
   const first = await send();
   const second = await send();

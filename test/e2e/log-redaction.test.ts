@@ -30,7 +30,7 @@ function completion(query: string, headers: Record<string, string>, stream = fal
   return fetch(`${stack.url}/v1/chat/completions${query}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ model: 'm', stream, messages: [{ role: 'user', content: 'redact me' }] }),
+    body: JSON.stringify({ model: 'test/echo:free', stream, messages: [{ role: 'user', content: 'redact me' }] }),
     // A request that never ends fails here, by name, rather than as a test timeout.
     signal: AbortSignal.timeout(20_000),
   });

@@ -103,7 +103,7 @@ test('one log line per request with request id, client key id, upstream key id a
   const res = await fetch(`${stack.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': client.key, 'x-request-id': 'log-line-check' },
-    body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'log me' }] }),
+    body: JSON.stringify({ model: 'test/echo:free', messages: [{ role: 'user', content: 'log me' }] }),
   });
   expect(res.status).toBe(200);
   const line = await waitFor(

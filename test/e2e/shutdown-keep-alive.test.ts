@@ -16,7 +16,7 @@ test('closing the API with a keep-alive request in flight finishes soon after th
     const answered = fetch(`${stack.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'in flight at shutdown' }] }),
+      body: JSON.stringify({ model: 'test/echo:free', messages: [{ role: 'user', content: 'in flight at shutdown' }] }),
       dispatcher: client,
     }).then((r) => r.json());
     await waitFor(async () => (await stack.sim.records()).length === 1, 'the request upstream');

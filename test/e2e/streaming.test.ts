@@ -100,7 +100,7 @@ describe('a client that hangs up mid-stream', () => {
     const res = await fetch(`${s.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'word '.repeat(200) }] }),
+      body: JSON.stringify({ model: 'test/echo:free', stream: true, messages: [{ role: 'user', content: 'word '.repeat(200) }] }),
       signal: controller.signal,
     });
     const text = await new BodyReader(res.body).until((t) => t.includes('data: '), 'the first event');

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import { RedisKeys, keyStateOf } from '@ork/shared';
 import type { SimRecord } from '@ork/simulator';
 import { answerOf, chat, waitFor } from '../support/client.js';
 import { idle, readStatus } from '../support/status.js';
@@ -123,8 +124,10 @@ describe('a request waiting behind a cooldown', () => {
     expect(first.map((r) => r.status)).toEqual([200, 200]);
     const third = chat(s.url, 'third');
     const holder = await waitFor(async () => (await readStatus(s.url)).keys.find((k) => k.queue.waiting + k.reserved > 0), 'the third request to be queued');
-    // Upstream has just told this key to wait a minute (what a per-minute 429 does).
-    await s.redis.hset(`${s.prefix}:key:${holder.id}:state`, 'cooldownUntil', Date.now() + 60_000);
+    // Upstream has just told this key's account to wait a minute (what a per-minute 429 does).
+    const names = new RedisKeys(s.prefix);
+    const accountBase = (await s.redis.hget(names.accountOfKey(), names.keyBase(holder.id))) ?? names.keyBase(holder.id);
+    await s.redis.hset(keyStateOf(accountBase), 'cooldownUntil', Date.now() + 60_000);
     expect(answerOf((await third).body)).toBe('echo: third');
     const record = completions(await s.sim.records()).find((r) => (r.body as { messages: { content: string }[] }).messages[0]!.content === 'third');
     const holderKey = (await readStatus(s.url)).keys.find((k) => k.id === holder.id)!.key;

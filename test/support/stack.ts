@@ -118,6 +118,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw err;
   }
 
+  // The workers' start-up GET /key calls (account discovery) are done by now; each test then sees
+  // only the upstream traffic it causes.
+  await sim.reset();
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   // Some tests take Redis away on purpose.
   redis.on('error', () => undefined);

@@ -8,10 +8,24 @@ function status(s: Partial<KeyStatus>): KeyStatus {
     key: 'sk-or-v1-ab…7f3c',
     state: 'active',
     disabledReason: null,
-    today: { started: 12, succeeded: 10, failed: 1, promptTokens: 0, completionTokens: 0 },
+    accountId: 'user_2a…9f3c',
+    today: { started: 12, succeeded: 10, failed: 1, promptTokens: 0, completionTokens: 0, paidStarted: 0 },
     thisMinute: 3,
     limits: { minIntervalMs: 5000, perMinute: 20, perDay: 200 },
     reserved: 0,
+    paidReserved: 0,
+    account: {
+      id: 'user_2a…9f3c',
+      known: true,
+      source: 'upstream',
+      used: 40,
+      limit: 200,
+      limitSource: 'config',
+      started: 30,
+      upstreamUsed: null,
+      upstreamLimit: null,
+      thisMinute: 5,
+    },
     nextFreeSlotAt: '2030-01-02T03:04:05.000Z',
     nextFreeSlotInMs: 0,
     cooldownUntil: null,
@@ -24,7 +38,7 @@ function status(s: Partial<KeyStatus>): KeyStatus {
 describe('Bull Board description of a key queue', () => {
   test('active: use against the limits and the next slot', () => {
     expect(describeKeyQueue(status({}))).toBe(
-      'active · today 12/200 started, 10 ok, 1 failed · this minute 3/20 · next free slot now',
+      'active · account user_2a…9f3c (upstream) · account today 40/200 (config), this key 12 started, 10 ok, 1 failed · account this minute 5/20 · next free slot now',
     );
     expect(describeKeyQueue(status({ nextFreeSlotInMs: 4_200 }))).toContain('next free slot 03:04:05 UTC (in 5 s)');
   });
@@ -41,7 +55,14 @@ describe('Bull Board description of a key queue', () => {
 
   test('limits that are off read as no limit', () => {
     const text = describeKeyQueue(status({ limits: { minIntervalMs: 0, perMinute: 0, perDay: 0 } }));
-    expect(text).toContain('today 12 (no limit) started');
-    expect(text).toContain('this minute 3 (no limit)');
+    expect(text).toContain('account today 40 (no limit)');
+    expect(text).toContain('account this minute 5 (no limit)');
+  });
+
+  test('an account not known yet says the key counts alone; upstream figures show', () => {
+    const base = status({});
+    const text = describeKeyQueue({ ...base, account: { ...base.account, id: 'abc', known: false, source: 'key', upstreamUsed: 7, limitSource: 'upstream' } });
+    expect(text).toContain('account unknown (counts alone)');
+    expect(text).toContain('(upstream, upstream 7)');
   });
 });

@@ -57,12 +57,21 @@ function label(key: string): string {
   return key.length > 16 ? `${key.slice(0, 11)}...${key.slice(-3)}` : key;
 }
 
-export function keyInfo(key: string, noCredits: boolean): unknown {
+export interface KeyInfoFacts {
+  noCredits: boolean;
+  creatorUserId: string;
+  /** The account's free-model requests today and its ceiling; undefined = not reported. */
+  freeDaily: { used: number; limit: number } | undefined;
+}
+
+/** `GET /key` as OpenRouter answers it; `rate_limit` is deprecated there (always -1). */
+export function keyInfo(key: string, facts: KeyInfoFacts): unknown {
+  const daily = facts.freeDaily;
   return {
     data: {
       label: label(key),
-      limit: noCredits ? 0 : null,
-      limit_remaining: noCredits ? 0 : null,
+      limit: facts.noCredits ? 0 : null,
+      limit_remaining: facts.noCredits ? 0 : null,
       limit_reset: null,
       usage: 0,
       usage_daily: 0,
@@ -70,7 +79,12 @@ export function keyInfo(key: string, noCredits: boolean): unknown {
       usage_monthly: 0,
       is_free_tier: true,
       is_provisioning_key: false,
-      rate_limit: { requests: 20, interval: '10s' },
+      is_management_key: false,
+      creator_user_id: facts.creatorUserId,
+      ...(daily === undefined
+        ? {}
+        : { free_model_daily_requests: { used: daily.used, limit: daily.limit, remaining: Math.max(0, daily.limit - daily.used) } }),
+      rate_limit: { requests: -1, interval: '10s' },
     },
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Fault, SimulatorConfigPatch } from './types.js';
 
 export const KEY_PREFIX = 'sk-or-v1-';
@@ -9,6 +10,7 @@ export interface SimConfig {
   validKeys: Set<string> | undefined;
   noCreditKeys: Set<string>;
   accounts: Map<string, string>;
+  keyInfoDown: Set<string>;
   perMinute: number;
   perDay: number;
   clockOffsetMs: number;
@@ -21,6 +23,7 @@ export function defaultConfig(): SimConfig {
     validKeys: undefined,
     noCreditKeys: new Set(),
     accounts: new Map(),
+    keyInfoDown: new Set(),
     perMinute: Infinity,
     perDay: Infinity,
     clockOffsetMs: 0,
@@ -39,6 +42,7 @@ export function applyPatch(cfg: SimConfig, patch: SimulatorConfigPatch): void {
   if ('validKeys' in patch) cfg.validKeys = patch.validKeys ? new Set(patch.validKeys) : undefined;
   if ('noCreditKeys' in patch) cfg.noCreditKeys = new Set(patch.noCreditKeys ?? []);
   if ('accounts' in patch) cfg.accounts = new Map(Object.entries(patch.accounts ?? {}));
+  if ('keyInfoDown' in patch) cfg.keyInfoDown = new Set(patch.keyInfoDown ?? []);
   if ('perMinute' in patch) cfg.perMinute = limit(patch.perMinute);
   if ('perDay' in patch) cfg.perDay = limit(patch.perDay);
   if ('clockOffsetMs' in patch) cfg.clockOffsetMs = patch.clockOffsetMs ?? 0;
@@ -48,8 +52,26 @@ export function isValidKey(cfg: SimConfig, key: string): boolean {
   return cfg.validKeys === undefined ? key.startsWith(KEY_PREFIX) : cfg.validKeys.has(key);
 }
 
+/** The account a key belongs to: as configured, else the key is an account of its own. */
 export function accountOf(cfg: SimConfig, key: string): string {
   return cfg.accounts.get(key) ?? key;
+}
+
+/**
+ * What `GET /key` reports as `creator_user_id`: `user_<account>` for configured accounts, and a
+ * hash for a key that is its own account (so the key itself never appears in an answer).
+ */
+export function creatorUserId(cfg: SimConfig, key: string): string {
+  const account = cfg.accounts.get(key);
+  return account === undefined ? `user_${createHash('sha256').update(key).digest('hex').slice(0, 24)}` : `user_${account}`;
+}
+
+/** A completion request for a `:free` model (`model`, or any of the `models` fallbacks). */
+export function isFreeRequest(body: unknown): boolean {
+  if (body === null || typeof body !== 'object') return false;
+  const b = body as { model?: unknown; models?: unknown };
+  const ids = [b.model, ...(Array.isArray(b.models) ? (b.models as unknown[]) : [])];
+  return ids.some((id) => typeof id === 'string' && id.endsWith(':free'));
 }
 
 export class PatchError extends Error {}
@@ -95,6 +117,7 @@ export function parsePatch(v: unknown): SimulatorConfigPatch {
   if ('clockOffsetMs' in p) out.clockOffsetMs = num(p.clockOffsetMs, 'clockOffsetMs');
   if ('validKeys' in p) out.validKeys = strings(p.validKeys, 'validKeys');
   if ('noCreditKeys' in p) out.noCreditKeys = strings(p.noCreditKeys, 'noCreditKeys');
+  if ('keyInfoDown' in p) out.keyInfoDown = strings(p.keyInfoDown, 'keyInfoDown');
   if ('accounts' in p) {
     const a = p.accounts;
     if (a !== null && (typeof a !== 'object' || Array.isArray(a) || !Object.values(a).every((v) => typeof v === 'string'))) {

@@ -9,6 +9,16 @@ export interface ControlTarget {
   snapshot(afterSeq: number): SimRecord[];
   reset(): void;
   configure(patch: SimulatorConfigPatch): void;
+  spend(account: string, requests: number): void;
+}
+
+function parseSpend(v: unknown): { account: string; requests: number } {
+  const b = (v ?? {}) as { account?: unknown; requests?: unknown };
+  if (typeof b.account !== 'string' || b.account === '') throw new PatchError('account must be a non-empty string');
+  if (typeof b.requests !== 'number' || !Number.isInteger(b.requests) || b.requests < 0) {
+    throw new PatchError('requests must be a non-negative integer');
+  }
+  return { account: b.account, requests: b.requests };
 }
 
 export const CONTROL_PREFIX = '/__sim/';
@@ -20,6 +30,7 @@ export const CONTROL_PREFIX = '/__sim/';
  *   GET  /__sim/records[?since=SEQ]   records with seq > SEQ
  *   POST /__sim/reset
  *   POST /__sim/configure              JSON SimulatorConfigPatch
+ *   POST /__sim/spend                  {"account": "...", "requests": N}: N of today's quota spent elsewhere
  */
 export function handleControl(target: ControlTarget, req: IncomingMessage, res: ServerResponse, path: string, query: string): void {
   const route = `${req.method ?? 'GET'} ${path}`;
@@ -40,6 +51,18 @@ export function handleControl(target: ControlTarget, req: IncomingMessage, res: 
       readBody(req, (raw) => {
         try {
           target.configure(parsePatch(parseJson(raw) ?? null));
+          sendText(null, res, 200, '{"ok":true}');
+        } catch (err) {
+          if (!(err instanceof PatchError)) throw err;
+          sendReply(null, res, errorReply(400, err.message));
+        }
+      });
+      return;
+    case 'POST /__sim/spend':
+      readBody(req, (raw) => {
+        try {
+          const { account, requests } = parseSpend(parseJson(raw) ?? null);
+          target.spend(account, requests);
           sendText(null, res, 200, '{"ok":true}');
         } catch (err) {
           if (!(err instanceof PatchError)) throw err;

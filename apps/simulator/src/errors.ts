@@ -39,7 +39,7 @@ const DAY_MESSAGE =
   'Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day';
 
 /** The exact shape OpenRouter sends, with the X-RateLimit-* values repeated as real headers. */
-export function rateLimited(decision: Extract<LimitDecision, { ok: false }>): ErrorReply {
+export function rateLimited(decision: Extract<LimitDecision, { ok: false }>, userId = 'user_sim'): ErrorReply {
   const headers = {
     'X-RateLimit-Limit': String(decision.limit),
     'X-RateLimit-Remaining': '0',
@@ -54,7 +54,7 @@ export function rateLimited(decision: Extract<LimitDecision, { ok: false }>): Er
         code: 429,
         metadata: { headers, provider_name: null },
       },
-      user_id: 'user_sim',
+      user_id: userId,
     },
   };
 }

@@ -4,7 +4,8 @@ const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
 /** The fields the checks need, so records fetched over HTTP (plain JSON) qualify too. */
-export type CheckedRecord = Pick<SimRecord, 'key' | 'path' | 'hrMs' | 'receivedAtMs'> & { departedAtMs?: number | null };
+export type CheckedRecord = Pick<SimRecord, 'key' | 'path' | 'hrMs' | 'receivedAtMs'> &
+  Partial<Pick<SimRecord, 'account' | 'free'>> & { departedAtMs?: number | null };
 
 export interface LimitSpec {
   /** Minimum gap between consecutive arrivals of one key; 0 / Infinity / omitted = off. */
@@ -18,6 +19,13 @@ export interface LimitSpec {
 export interface CheckOptions {
   /** Only check these keys (unmasked); default all keys seen. */
   countOnlyKeys?: readonly string[];
+  /**
+   * Whose minute and day are checked: each key's (default), or each account's, as OpenRouter
+   * counts them (records carry the account the simulator assigned).
+   */
+  limitsPer?: 'key' | 'account';
+  /** Whose spacing is checked: each key's (default) or each account's. */
+  spacingPer?: 'key' | 'account';
 }
 
 export interface Violation {
@@ -60,20 +68,28 @@ function stampOf(r: CheckedRecord, line: Timeline): Stamp | undefined {
 /** Paths whose requests OpenRouter counts toward a free model's limits. */
 const MODEL_REQUEST = /\/(completions|responses|embeddings)$/;
 
+/** A request a free-model limit covers: a model request of a checked key, not for a paid model. */
 function isModelRequest(r: CheckedRecord, only: Set<string> | undefined): r is CheckedRecord & { key: string } {
-  return r.key !== null && MODEL_REQUEST.test(r.path) && (only === undefined || only.has(r.key));
+  return r.key !== null && MODEL_REQUEST.test(r.path) && r.free !== false && (only === undefined || only.has(r.key));
 }
 
-/** Model-request stamps (completions, responses, embeddings) per key on one time line, sorted; catalogue, /key, /generation and unauthenticated requests are ignored. */
-function stampsByKey(records: readonly CheckedRecord[], line: Timeline, only?: readonly string[]): Map<string, Stamp[]> {
+type GroupBy = 'key' | 'account';
+
+/**
+ * Model-request stamps (completions, responses, embeddings) per key (or account) on one time line,
+ * sorted; catalogue, /key, /generation, unauthenticated requests and requests for paid models
+ * (which no free-model limit covers) are ignored.
+ */
+function stampsByKey(records: readonly CheckedRecord[], line: Timeline, only?: readonly string[], by: GroupBy = 'key'): Map<string, Stamp[]> {
   const filter = only === undefined ? undefined : new Set(only);
   const byKey = new Map<string, Stamp[]>();
   for (const r of records) {
     if (!isModelRequest(r, filter)) continue;
     const stamp = stampOf(r, line);
     if (stamp === undefined) continue;
-    let list = byKey.get(r.key);
-    if (list === undefined) byKey.set(r.key, (list = []));
+    const group = by === 'account' ? (r.account ?? r.key) : r.key;
+    let list = byKey.get(group);
+    if (list === undefined) byKey.set(group, (list = []));
     list.push(stamp);
   }
   for (const list of byKey.values()) list.sort((a, b) => a.t - b.t);
@@ -153,21 +169,25 @@ function day(key: string, list: Stamp[], perDay: number, label: Timeline): Viola
 
 function violationsOn(line: Timeline, records: readonly CheckedRecord[], limits: LimitSpec, options: CheckOptions): Violation[] {
   const out: Violation[] = [];
-  const byKey = stampsByKey(records, line, options.countOnlyKeys);
-  const keys = [...byKey.keys()].sort();
-  for (const rawKey of keys) {
-    const list = byKey.get(rawKey) as Stamp[];
-    const key = maskKey(rawKey);
-    if (isOn(limits.minIntervalMs)) {
-      const v = spacing(key, list, limits.minIntervalMs, line);
+  const each = (by: GroupBy, check: (name: string, list: Stamp[]) => void): void => {
+    const groups = stampsByKey(records, line, options.countOnlyKeys, by);
+    for (const name of [...groups.keys()].sort()) check(by === 'key' ? maskKey(name) : `account ${maskKey(name)}`, groups.get(name) as Stamp[]);
+  };
+  if (isOn(limits.minIntervalMs)) {
+    const interval = limits.minIntervalMs;
+    each(options.spacingPer ?? 'key', (name, list) => {
+      const v = spacing(name, list, interval, line);
       if (v !== undefined) out.push(v);
-    }
-    if (isOn(limits.perMinute)) {
-      const v = minute(key, list, limits.perMinute, line);
-      if (v !== undefined) out.push(v);
-    }
-    if (isOn(limits.perDay)) out.push(...day(key, list, limits.perDay, line));
+    });
   }
+  const { perMinute, perDay } = limits;
+  each(options.limitsPer ?? 'key', (name, list) => {
+    if (isOn(perMinute)) {
+      const v = minute(name, list, perMinute, line);
+      if (v !== undefined) out.push(v);
+    }
+    if (isOn(perDay)) out.push(...day(name, list, perDay, line));
+  });
   return out;
 }
 

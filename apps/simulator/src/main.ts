@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     clockOffsetMs: num('SIM_CLOCK_OFFSET_MS'),
     validKeys: list('SIM_VALID_KEYS'),
     noCreditKeys: list('SIM_NO_CREDIT_KEYS'),
+    keyInfoDown: list('SIM_KEY_INFO_DOWN'),
     accounts: accounts(),
   };
   const sim = await startSimulator(options);

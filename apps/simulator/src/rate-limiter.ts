@@ -26,7 +26,7 @@ export function isLimitOn(limit: number | null | undefined): limit is number {
 export class RateLimiter {
   private accounts = new Map<string, AccountState>();
 
-  check(account: string, hrMs: number, receivedAtMs: number, perMinute?: number, perDay?: number): LimitDecision {
+  private today(account: string, receivedAtMs: number): AccountState {
     let s = this.accounts.get(account);
     if (s === undefined) {
       s = { window: [], head: 0, day: 0, dayCount: 0 };
@@ -37,6 +37,12 @@ export class RateLimiter {
       s.day = day;
       s.dayCount = 0;
     }
+    return s;
+  }
+
+  check(account: string, hrMs: number, receivedAtMs: number, perMinute?: number, perDay?: number): LimitDecision {
+    const s = this.today(account, receivedAtMs);
+    const day = s.day;
     const w = s.window;
     // Half-open window: an arrival at exactly oldest + 60 000 ms no longer overlaps it.
     while (s.head < w.length && (w[s.head] as number) <= hrMs - MINUTE_MS) s.head++;
@@ -56,6 +62,16 @@ export class RateLimiter {
     w.push(hrMs);
     s.dayCount++;
     return { ok: true };
+  }
+
+  /** Free-model requests the account made today (here and, via `spend`, elsewhere). */
+  usedToday(account: string, nowMs: number): number {
+    return this.today(account, nowMs).dayCount;
+  }
+
+  /** Marks `requests` of today's quota as spent elsewhere (another app using the same account). */
+  spend(account: string, requests: number, nowMs: number): void {
+    this.today(account, nowMs).dayCount += requests;
   }
 
   clear(): void {

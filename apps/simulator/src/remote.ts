@@ -19,6 +19,8 @@ export interface RemoteSimulator {
   reset(): Promise<void>;
   /** Infinity in the patch travels as JSON null, which the simulator reads as "off". */
   configure(patch: SimulatorConfigPatch): Promise<void>;
+  /** Marks `requests` of an account's quota for today as spent elsewhere. */
+  spend(account: string, requests: number): Promise<void>;
   health(): Promise<boolean>;
 }
 
@@ -53,6 +55,9 @@ export function connectSimulator(url: string): RemoteSimulator {
     },
     configure: async (patch) => {
       await call(origin, 'POST', '/__sim/configure', patch);
+    },
+    spend: async (account, requests) => {
+      await call(origin, 'POST', '/__sim/spend', { account, requests });
     },
     health: async () => {
       try {

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { EMBEDDING_MODELS_JSON, keyInfo, modelEndpoints, MODELS_JSON } from './catalog.js';
 import { GenerationStore } from './generations.js';
 import { completionBody, isErrorReply, planCompletion, type CompletionKind } from './completions.js';
-import { accountOf, applyPatch, defaultConfig, isValidKey, type SimConfig } from './config.js';
+import { accountOf, applyPatch, creatorUserId, defaultConfig, isFreeRequest, isValidKey, type SimConfig } from './config.js';
 import { CONTROL_PREFIX, handleControl } from './control-routes.js';
 import { errorReply, insufficientCredits, noCredentials, rateLimited, userNotFound, type ErrorReply } from './errors.js';
 import { FaultQueue, forcedByHeader, parseMs } from './faults.js';
@@ -68,6 +68,8 @@ class SimulatorCore {
       stream: false,
       aborted: false,
       limited: false,
+      limitKind: null,
+      free: false,
     };
     this.store.push(rec);
     res.once('close', () => {
@@ -92,7 +94,8 @@ class SimulatorCore {
     } else if (KEY_PATHS.has(path) && rec.method === 'GET') {
       const denied = this.authError(rec);
       if (denied !== undefined) sendReply(rec, res, denied);
-      else sendText(rec, res, 200, JSON.stringify(keyInfo(key as string, this.cfg.noCreditKeys.has(key as string))));
+      else if (this.cfg.keyInfoDown.has(key as string)) sendReply(rec, res, errorReply(500, 'Internal Server Error'));
+      else sendText(rec, res, 200, JSON.stringify(this.keyInfo(key as string, rec.account as string, receivedAtMs)));
     } else {
       sendReply(rec, res, errorReply(404, 'Not Found'));
     }
@@ -105,6 +108,15 @@ class SimulatorCore {
     const found = id === null ? undefined : this.generations.lookup(id, rec.key as string);
     if (found === undefined) sendReply(rec, res, errorReply(404, `Generation ${id ?? ''} not found`));
     else sendText(rec, res, 200, JSON.stringify(found));
+  }
+
+  private keyInfo(key: string, account: string, nowMs: number): unknown {
+    const perDay = this.cfg.perDay;
+    return keyInfo(key, {
+      noCredits: this.cfg.noCreditKeys.has(key),
+      creatorUserId: creatorUserId(this.cfg, key),
+      freeDaily: Number.isFinite(perDay) ? { used: this.limiter.usedToday(account, nowMs), limit: perDay } : undefined,
+    });
   }
 
   private authError(rec: SimRecord): ErrorReply | undefined {
@@ -121,6 +133,7 @@ class SimulatorCore {
     const body = parseJson(raw);
     rec.body = body ?? null;
     if (body !== null && typeof body === 'object' && (body as { stream?: unknown }).stream === true) rec.stream = true;
+    rec.free = isFreeRequest(body);
     const latency = parseMs(req.headers['x-sim-latency-ms']) ?? this.cfg.latencyMs;
 
     const forced = forcedByHeader(req.headers['x-sim-force-status']) ?? this.faults.take(rec.key);
@@ -135,10 +148,14 @@ class SimulatorCore {
     if (isErrorReply(plan)) return reject(plan);
     const key = rec.key as string;
     if (this.cfg.noCreditKeys.has(key)) return reject(insufficientCredits());
-    const decision = this.limiter.check(rec.account as string, rec.hrMs, rec.receivedAtMs, this.cfg.perMinute, this.cfg.perDay);
+    // Only `:free` models count toward (and are held to) the account's request limits.
+    const decision = rec.free
+      ? this.limiter.check(rec.account as string, rec.hrMs, rec.receivedAtMs, this.cfg.perMinute, this.cfg.perDay)
+      : { ok: true as const };
     if (!decision.ok) {
       rec.limited = true;
-      return reject(rateLimited(decision));
+      rec.limitKind = decision.kind;
+      return reject(rateLimited(decision, creatorUserId(this.cfg, key)));
     }
 
     this.generations.add(key, plan);
@@ -161,6 +178,10 @@ class SimulatorCore {
     this.limiter.clear();
     this.faults.clear();
     this.generations.clear();
+  }
+
+  spend(account: string, requests: number): void {
+    this.limiter.spend(account, requests, Date.now());
   }
 
   configure(patch: SimulatorConfigPatch): void {
@@ -199,6 +220,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     records: () => core.snapshot(0),
     reset: () => core.reset(),
     configure: (patch) => core.configure(patch),
+    spend: (account, requests) => core.spend(account, requests),
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

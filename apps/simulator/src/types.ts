@@ -27,6 +27,10 @@ export interface SimRecord {
   aborted: boolean;
   /** Rejected by the simulated per-minute or per-day limit. */
   limited: boolean;
+  /** Which limit rejected it, when `limited`. */
+  limitKind: 'minute' | 'day' | null;
+  /** A completion for a `:free` model: the only kind that counts toward the account's limits. */
+  free: boolean;
 }
 
 export interface RecordedHeaders {
@@ -67,15 +71,20 @@ export interface SimulatorOptions {
   noCreditKeys?: string[];
   /** key -> account id; keys not listed are their own account. */
   accounts?: Record<string, string>;
-  /** Completions per account in any sliding 60 s window; 0 / Infinity / undefined = off. */
+  /** `:free` completions per account in any sliding 60 s window; 0 / Infinity / undefined = off. */
   perMinute?: number;
-  /** Completions per account per UTC day; 0 / Infinity / undefined = off. */
+  /**
+   * `:free` completions per account per UTC day; 0 / Infinity / undefined = off. When on, `GET /key`
+   * reports it as `free_model_daily_requests.limit`; when off, that field is left out (older upstream).
+   */
   perDay?: number;
   /**
    * Added to every time the simulator reads (arrivals, departures, its own limits), so that a
    * test can put it at 23:59:58 UTC; set it to the offset the gateway's test clock uses.
    */
   clockOffsetMs?: number;
+  /** Keys whose `GET /key` answers 500 (a probe that fails); completions still work. */
+  keyInfoDown?: string[];
 }
 
 /**
@@ -96,6 +105,8 @@ export interface Simulator {
   /** Clears records, rate-limit counters and faults; options stay as configured. */
   reset(): void;
   configure(patch: SimulatorConfigPatch): void;
+  /** Marks `requests` of an account's quota for today as spent elsewhere (not recorded as requests). */
+  spend(account: string, requests: number): void;
   /** Idempotent; destroys open keep-alive sockets. */
   close(): Promise<void>;
 }

@@ -161,7 +161,7 @@ describe('models and key', () => {
     const r = await get(sim.url, path);
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({
-      data: { limit: null, limit_remaining: null, usage: 0, usage_daily: 0, is_free_tier: true, rate_limit: { requests: 20, interval: '10s' } },
+      data: { limit: null, limit_remaining: null, usage: 0, usage_daily: 0, is_free_tier: true, rate_limit: { requests: -1, interval: '10s' }, creator_user_id: expect.stringMatching(/^user_/) as string },
     });
     expect(typeof (r.json as { data: { label: unknown } }).data.label).toBe('string');
     expect((await get(sim.url, path, null)).status).toBe(401);

@@ -32,7 +32,7 @@ describe('per-minute limit', () => {
         code: 429,
         metadata: { headers, provider_name: null },
       },
-      user_id: 'user_sim',
+      user_id: expect.stringMatching(/^user_/) as string,
     });
     expect(limited.headers.get('x-ratelimit-limit')).toBe('3');
     expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
@@ -97,7 +97,7 @@ describe('per-day limit', () => {
         code: 429,
         metadata: { headers, provider_name: null },
       },
-      user_id: 'user_sim',
+      user_id: expect.stringMatching(/^user_/) as string,
     });
     expect(limited.headers.get('x-ratelimit-reset')).toBe(midnight);
     expect(new Date(Number(midnight)).toISOString()).toMatch(/T00:00:00\.000Z$/);

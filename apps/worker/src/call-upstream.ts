@@ -41,7 +41,8 @@ export async function callUpstream(
   const onSent = (): void => {
     sentAt = performance.timeOrigin + performance.now();
     // Without spacing there is nothing to hold back; the grant already counted the start.
-    if (ctx.limits.minIntervalMs === 0) return;
+    // Paid-model requests are neither spaced nor in the account's minute.
+    if (ctx.limits.minIntervalMs === 0 || data.quota === 'paid') return;
     commit = commitStart(ctx.redis, ctx.slot, member, ctx.limits).catch((err: unknown) =>
       log.error({ err }, 'could not record the request start'),
     );

@@ -1,33 +1,35 @@
-import { LIMITER_BLOCKED, METRICS } from '@ork/shared';
+import { LIMITER_BLOCKED, METRICS, keyStateOf } from '@ork/shared';
 import type { KeyVerdict } from './decisions/next-step.js';
 import type { KeyWorkerContext } from './worker-context.js';
 
 /**
- * Records what upstream said about this key, for every process: a cooldown until its reset,
- * exhaustion until the day resets (with the real daily limit learned when lower), or
- * removal from rotation (invalid, out of credits) until the probe finds it working again.
+ * Records what upstream said, for every process: a per-minute 429 cools the key's ACCOUNT down
+ * until its reset, a per-day 429 exhausts the account until the day resets (with the real daily
+ * limit learned when lower), and an invalid key or one out of credits leaves rotation until the
+ * probe finds it working again. Then asks for the key's GET /key again (account, today's use).
  */
 export async function applyKeyVerdict(ctx: KeyWorkerContext, verdict: KeyVerdict, now = Date.now()): Promise<void> {
-  const state = ctx.redisKeys.keyState(ctx.key.id);
+  const keyState = ctx.redisKeys.keyState(ctx.key.id);
+  const accountState = keyStateOf(await ctx.accounts.accountBaseOf(ctx.key.id));
   const tx = ctx.redis.multi();
   switch (verdict.kind) {
     case 'key-cooldown': {
-      tx.hset(state, 'cooldownUntil', verdict.untilMs);
+      tx.hset(accountState, 'cooldownUntil', verdict.untilMs);
       const ms = verdict.untilMs - now;
       if (ms > 0) tx.set(ctx.slot.limiterKey, LIMITER_BLOCKED, 'PX', ms);
       break;
     }
     case 'key-exhausted':
-      tx.hset(state, 'exhaustedUntil', verdict.untilMs);
-      if (verdict.learnedDayLimit !== undefined && (ctx.limits.perDay === 0 || verdict.learnedDayLimit < ctx.limits.perDay)) {
-        tx.hset(state, 'dayLimit', verdict.learnedDayLimit);
-      }
+      tx.hset(accountState, 'exhaustedUntil', verdict.untilMs);
+      // Whether it replaces the configured ceiling is decided where limits are read (account_day).
+      if (verdict.learnedDayLimit !== undefined) tx.hset(accountState, 'dayLimit', verdict.learnedDayLimit);
       break;
     case 'key-disabled':
-      tx.hset(state, 'disabled', verdict.reason, 'disabledAt', now);
+      tx.hset(keyState, 'disabled', verdict.reason, 'disabledAt', now);
       break;
   }
   await tx.exec();
+  ctx.accounts.refresh(ctx.key.id);
   ctx.metrics.inc(METRICS.limitEvents, { key_id: ctx.key.id, event: verdict.kind.slice('key-'.length) });
   ctx.logger.warn({ verdict: verdict.kind, ...('reason' in verdict ? { reason: verdict.reason } : {}) }, 'key state changed by upstream');
 }

@@ -22,6 +22,7 @@ import {
 import type { Logger } from 'pino';
 import { runUpstreamJob } from './run-upstream-job.js';
 import { startKeyProbe } from './key-probe.js';
+import { AccountDiscovery } from './account-discovery.js';
 import { UpstreamClient } from './upstream/upstream-client.js';
 
 import type { KeyWorkerContext } from './worker-context.js';
@@ -62,6 +63,18 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   const keys = toUpstreamKeys(config.upstreamKeys);
   const queues = new KeyQueues(keys, bullmq, redisKeys);
   const probe = startKeyProbe({ redis, redisKeys, keys, upstream, logger });
+  const accounts = new AccountDiscovery({
+    redis,
+    redisKeys,
+    keys,
+    upstream,
+    logger,
+    declared: config.declaredAccounts,
+    refreshMs: config.accountRefreshMs,
+    limits: config.limits,
+  });
+  // Before any job starts, so that every start already counts against the right account.
+  await accounts.start();
   const metrics = new MetricsRecorder({
     redis,
     prefix: config.redisPrefix,
@@ -76,7 +89,8 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       redisKeys,
       limits: config.limits,
       key,
-      slot: { base: redisKeys.keyBase(key.id), limiterKey: queueKeys.toKey(queueName, 'limiter') },
+      slot: { base: redisKeys.keyBase(key.id), limiterKey: queueKeys.toKey(queueName, 'limiter'), accountMap: redisKeys.accountOfKey() },
+      accounts,
       queues,
       maxAttempts: config.upstreamMaxAttempts,
       upstream,
@@ -118,6 +132,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       probe.stop();
+      accounts.stop();
       await Promise.all(workers.map((w) => w.close()));
       await queues.close();
       cancels.close();

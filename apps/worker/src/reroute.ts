@@ -33,6 +33,8 @@ export async function reroute(ctx: KeyWorkerContext, data: ParsedUpstreamJob, o:
     bases,
     exclude: o.excludeKeyIds.map((id) => ctx.redisKeys.keyBase(id)),
     limits: ctx.limits,
+    accountMap: ctx.slot.accountMap,
+    quota: data.quota,
     queueTimeoutMs: o.soonerThanMs === undefined ? remaining : Math.min(remaining, o.soonerThanMs - 1_000),
   });
   if (decision.kind !== 'routed') return decision;

@@ -18,14 +18,14 @@ export type JobRun = UpstreamJobResult | 'requeue';
 export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstreamJob, log: Logger): Promise<JobRun> {
   const remaining = data.deadline - Date.now();
   if (remaining <= 0) {
-    await releaseReservation(ctx.redis, ctx.slot.base, data.requestId);
+    await releaseReservation(ctx.redis, ctx.slot.base, data.requestId, data.quota);
     return { outcome: 'expired' };
   }
   if (data.stream && (await ctx.replies.streamStarted(data.requestId))) return endBrokenStream(ctx, data);
   const tracked = ctx.cancels.track(data.requestId);
   const signal = AbortSignal.any([tracked.signal, AbortSignal.timeout(remaining)]);
   try {
-    const slot = await waitForSlot(ctx, data.requestId, signal);
+    const slot = await waitForSlot(ctx, data.requestId, data.quota, signal);
     switch (slot.kind) {
       case 'requeue':
         return await carryOut(ctx, data, { kind: 'slot-wait', waitMs: slot.waitMs }, undefined);
@@ -39,7 +39,7 @@ export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstream
     }
     const queueWaitMs = data.enqueuedAt === undefined ? undefined : Math.max(0, Date.now() - data.enqueuedAt);
     const attempt = await callUpstream(ctx, data, startMember(data.requestId, slot.startedToday), signal, log, queueWaitMs);
-    const judged = judgeAttempt(attempt);
+    const judged = judgeAttempt(attempt, Date.now(), data.quota);
     recordAttempt(ctx, attempt, judged, queueWaitMs);
     if (attempt.kind === 'answer') {
       log.debug({ status: attempt.answer.status, upstreamMs: attempt.upstreamMs, stream: data.stream, sentAt: attempt.sentAt }, 'upstream answered');
@@ -90,7 +90,7 @@ async function carryOut(ctx: KeyWorkerContext, data: ParsedUpstreamJob, verdict:
       }
       const moved = await reroute(ctx, data, { excludeKeyIds: [ctx.key.id], delayMs: 0, attempt: data.attempt, soonerThanMs: step.soonerThanMs });
       if (moved.kind !== 'moved') return endHere(ctx, data, attempt, step.otherwise, moved);
-      if (step.releaseReservation) await releaseReservation(ctx.redis, ctx.slot.base, data.requestId);
+      if (step.releaseReservation) await releaseReservation(ctx.redis, ctx.slot.base, data.requestId, data.quota);
       return { outcome: 'rerouted' };
     }
   }

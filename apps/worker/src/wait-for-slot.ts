@@ -1,4 +1,4 @@
-import { acquireSlot, releaseReservation, sleep } from '@ork/shared';
+import { acquireSlot, releaseReservation, sleep, type RequestQuota } from '@ork/shared';
 import type { KeyWorkerContext } from './worker-context.js';
 
 export type SlotOutcome =
@@ -12,10 +12,10 @@ export type SlotOutcome =
  * Waits, inside this worker, for the key's next slot when it is imminent; hands the job back
  * to its queue when the slot is further away, so it stays removable and reroutable there.
  */
-export async function waitForSlot(ctx: KeyWorkerContext, requestId: string, signal: AbortSignal): Promise<SlotOutcome> {
+export async function waitForSlot(ctx: KeyWorkerContext, requestId: string, quota: RequestQuota, signal: AbortSignal): Promise<SlotOutcome> {
   const cancelKey = ctx.redisKeys.cancel(requestId);
   for (;;) {
-    const decision = await acquireSlot(ctx.redis, ctx.slot, cancelKey, requestId, ctx.limits);
+    const decision = await acquireSlot(ctx.redis, ctx.slot, cancelKey, requestId, ctx.limits, quota);
     switch (decision.kind) {
       case 'granted':
         return { kind: 'granted', startedToday: decision.startedToday };
@@ -31,7 +31,7 @@ export async function waitForSlot(ctx: KeyWorkerContext, requestId: string, sign
         try {
           await sleep(decision.ms, signal);
         } catch {
-          await releaseReservation(ctx.redis, ctx.slot.base, requestId);
+          await releaseReservation(ctx.redis, ctx.slot.base, requestId, quota);
           return { kind: 'cancelled' };
         }
     }

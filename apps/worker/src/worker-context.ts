@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CancelListener, KeyLimits, KeyQueues, MetricsRecorder, RedisKeys, ReplyWriter, SlotTarget, UpstreamKey } from '@ork/shared';
 import type { UpstreamClient } from './upstream/upstream-client.js';
+import type { AccountDiscovery } from './account-discovery.js';
 
 /** Everything the job handler of one key needs; built once per key at start-up. */
 export interface KeyWorkerContext {
@@ -10,6 +11,8 @@ export interface KeyWorkerContext {
   limits: KeyLimits;
   key: UpstreamKey;
   slot: SlotTarget;
+  /** Which account each key belongs to; re-read after upstream refuses or limits a key. */
+  accounts: AccountDiscovery;
   /** Every key's queue, to move requests between keys. */
   queues: KeyQueues;
   upstream: UpstreamClient;

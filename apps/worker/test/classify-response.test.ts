@@ -52,6 +52,10 @@ describe('classifyResponse', () => {
   test('401 and 402 take the key out of rotation', () => {
     expect(classifyResponse(answer(401, { error: { message: 'User not found.', code: 401 } }))).toEqual({ kind: 'key-disabled', reason: 'invalid' });
     expect(classifyResponse(answer(402, { error: { message: 'Insufficient credits', code: 402 } }))).toEqual({ kind: 'key-disabled', reason: 'no-credits' });
+    const keyLimit = { error: { message: 'Key limit exceeded', code: 402, metadata: { limit_source: 'openrouter_key_limit' } } };
+    expect(classifyResponse(answer(402, keyLimit))).toEqual({ kind: 'key-disabled', reason: 'no-credits' });
+    const inFlight = { error: { message: 'In-flight budget', code: 402, metadata: { limit_source: 'openrouter_in_flight_budget' } } };
+    expect(classifyResponse(answer(402, inFlight))).toEqual({ kind: 'retry', reason: 'upstream-error' });
   });
   test.each([500, 502, 503, 408])('%i is retried', (status) => {
     expect(classifyResponse(answer(status, { error: { message: 'x', code: status } }))).toEqual({ kind: 'retry', reason: 'upstream-error' });

@@ -1,8 +1,12 @@
 -- Atomically decides whether one request may start on one key now, and if so records the start.
+-- A free-model request is held to its account's minute and day and to the spacing; a paid-model
+-- request only to the key being usable and PAID_REQUESTS_PER_MINUTE (its own cap, off by default).
 -- KEYS[1] BullMQ limiter key of the key's queue, KEYS[2] cancel key of the request
--- ARGV: base, requestId, interval, perMinute, perDay, leadMs, horizonMs, sendLockMs
--- Returns {code, ms}, codes from ACQUIRE (lua-constants.ts): granted (ms = starts today), waitHere ms,
---   waitInQueue ms, cancelled, exhausted for today (ms until the day resets), disabled (invalid, no credits)
+-- ARGV: base, requestId, interval, perMinute, perDay, leadMs, horizonMs, sendLockMs,
+--       accountMap, spacingScope, perDayExplicit (0/1), quota ('free' | 'paid'), paidPerMinute
+-- Returns {code, ms}, codes from ACQUIRE (lua-constants.ts): granted (ms = the account's starts
+--   today: names the start), waitHere ms, waitInQueue ms, cancelled, exhausted for today
+--   (ms until the day resets), disabled (invalid, no credits)
 local base = ARGV[1]
 local request_id = ARGV[2]
 local interval = tonumber(ARGV[3])
@@ -11,9 +15,39 @@ local per_day = tonumber(ARGV[5])
 local lead = tonumber(ARGV[6])
 local horizon = tonumber(ARGV[7])
 local send_lock = tonumber(ARGV[8])
+local abase = account_base(ARGV[9], base)
+local sbase = spacing_base(ARGV[10], base, abase)
+local explicit = tonumber(ARGV[11])
+local paid = ARGV[12] == 'paid'
+local paid_per_minute = tonumber(ARGV[13])
 local limiter_key = KEYS[1]
-local state_key = key_state(base)
 local now = now_ms()
+
+if paid then
+  if redis.call('EXISTS', KEYS[2]) == 1 then
+    redis.call('ZREM', key_paid_pending(base), request_id)
+    return {ACQUIRE.cancelled, 0}
+  end
+  if key_disabled(base) then
+    redis.call('ZREM', key_paid_pending(base), request_id)
+    return {ACQUIRE.disabled, 0}
+  end
+  local paid_minute = key_paid_minute(base)
+  if paid_per_minute > 0 then
+    local free_at = window_free_at(paid_minute, now, MINUTE_WINDOW_MS, paid_per_minute)
+    -- Never through the queue's limiter: that would hold back the key's free-model jobs too.
+    if free_at > now then return {ACQUIRE.waitHere, free_at - now} end
+  end
+  redis.call('ZREM', key_paid_pending(base), request_id)
+  local today = key_day(base, day_number(now))
+  local started = redis.call('HINCRBY', today, 'paidStarted', 1)
+  redis.call('PEXPIRE', today, 8 * DAY_MS)
+  if paid_per_minute > 0 then
+    redis.call('ZADD', paid_minute, now, request_id .. ':' .. started)
+    redis.call('PEXPIRE', paid_minute, MINUTE_WINDOW_MS)
+  end
+  return {ACQUIRE.granted, started}
+end
 
 -- Hold the queue's other jobs back until `at` minus the lead, so that BullMQ hands out
 -- the next job just before its slot rather than letting every worker poll.
@@ -28,26 +62,25 @@ end
 
 if redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('ZREM', key_pending(base), request_id)
-  block_queue_until(next_start(base, now, interval, per_minute))
+  block_queue_until(next_start(abase, sbase, now, interval, per_minute))
   return {ACQUIRE.cancelled, 0}
 end
 
-local out = out_of_rotation(state_key, now)
-if out and out ~= 'exhausted' then
+if key_disabled(base) then
   redis.call('ZREM', key_pending(base), request_id)
   return {ACQUIRE.disabled, 0}
 end
 
-local limit = day_limit(state_key, per_day)
-if out == 'exhausted' or (limit > 0 and started_today(base, now) >= limit) then
-  local reset = (day_number(now) + 1) * DAY_MS
+local used, limit = account_day(abase, now, per_day, explicit)
+if account_exhausted(abase, now) or (limit > 0 and used >= limit) then
+  -- The queue is not blocked until midnight: its paid-model jobs may still run, and its
+  -- free-model jobs each come here once and move on.
   redis.call('ZREM', key_pending(base), request_id)
-  block_queue_until(reset)
-  return {ACQUIRE.exhausted, reset - now}
+  return {ACQUIRE.exhausted, (day_number(now) + 1) * DAY_MS - now}
 end
 
-local sending = tonumber(redis.call('HGET', state_key, 'sendingUntil'))
-local t = next_start(base, now, interval, per_minute)
+local sending = tonumber(redis.call('HGET', key_state(sbase), 'sendingUntil'))
+local t = next_start(abase, sbase, now, interval, per_minute)
 if sending and sending > now and t <= now then
   -- The previous request has not left the worker yet; its commit moves `last` forward.
   return {ACQUIRE.waitHere, 2}
@@ -63,21 +96,33 @@ if t > now then
 end
 
 -- Granted: record the start everywhere it counts.
-redis.call('HSET', state_key, 'last', now)
-if interval > 0 then redis.call('HSET', state_key, 'sendingUntil', now + send_lock) end
+redis.call('HSET', key_state(sbase), 'last', now)
+if interval > 0 then redis.call('HSET', key_state(sbase), 'sendingUntil', now + send_lock) end
 redis.call('ZREM', key_pending(base), request_id)
-local today = key_day(base, day_number(now))
-local started = redis.call('HINCRBY', today, 'started', 1)
-redis.call('PEXPIRE', today, 8 * DAY_MS)
+local function count_start(b, day)
+  local k = key_day(b, day)
+  local n = redis.call('HINCRBY', k, 'started', 1)
+  redis.call('PEXPIRE', k, 9 * DAY_MS)
+  return n
+end
+local today = day_number(now)
+local started = count_start(abase, today)
 -- One member per start, never per request: a retried or re-run request starts again and must
 -- count again (keep in step with startMember() in key-slots.ts).
-if per_minute > 0 then redis.call('ZADD', key_minute(base), now, request_id .. ':' .. started) end
--- A start in the last second of a UTC day may arrive upstream after midnight: count it in both days.
-local next_midnight = (day_number(now) + 1) * DAY_MS
-if next_midnight - now < 1000 then
-  local tomorrow = key_day(base, day_number(now) + 1)
-  redis.call('HINCRBY', tomorrow, 'started', 1)
-  redis.call('PEXPIRE', tomorrow, 9 * DAY_MS)
+local member = request_id .. ':' .. started
+if per_minute > 0 then redis.call('ZADD', key_minute(abase), now, member) end
+if abase ~= base then
+  -- The key's own share, for the status only (the limit is the account's).
+  count_start(base, today)
+  redis.call('ZREMRANGEBYSCORE', key_minute(base), '-inf', now - MINUTE_WINDOW_MS)
+  redis.call('ZADD', key_minute(base), now, member)
 end
-block_queue_until(next_start(base, now, interval, per_minute))
+-- A start in the last second of a UTC day may arrive upstream after midnight: count it in both days.
+if (today + 1) * DAY_MS - now < 1000 then count_start(abase, today + 1) end
+if limit > 0 and used + 1 >= limit then
+  -- That was the account's last free-model request today: nothing to hold the queue back for.
+  redis.call('DEL', limiter_key)
+else
+  block_queue_until(next_start(abase, sbase, now, interval, per_minute))
+end
 return {ACQUIRE.granted, started}

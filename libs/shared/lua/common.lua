@@ -1,8 +1,16 @@
 -- Shared helpers, prepended to every script by lua-script.ts (after the generated prelude).
+--
+-- Three bases take part in every free-model decision: the key's own (`base`: its disabled
+-- state, its pending reservations), its account's (`abase`: the sliding minute, today's count,
+-- cooldown and exhaustion, upstream's figures), and the spacing's (`sbase`: the key's or the
+-- account's, KEY_MIN_INTERVAL_SCOPE). A key whose account is not known is its own account.
 local DAY_MS = 86400000
 -- Starts are checked against a window slightly longer than 60 s so that a request
 -- recorded here and arriving upstream a little later still falls in the same window.
 local MINUTE_WINDOW_MS = 61000
+-- Starts this recent may not have reached upstream when it answered GET /key: counted as
+-- not included in its figure, so today's use is never underestimated.
+local UPSTREAM_READ_MARGIN_MS = 5000
 
 -- Sliding window over a zset of start times: drops what left the window and returns when one
 -- more start is allowed (now, or when the (count - limit + 1)-th oldest leaves).
@@ -23,63 +31,94 @@ local function day_number(ms)
   return math.floor(ms / DAY_MS)
 end
 
--- The day limit in force: the configured one, lowered by what upstream told us (learned).
-local function day_limit(state_key, configured)
-  local learned = tonumber(redis.call('HGET', state_key, 'dayLimit'))
-  if learned and (configured == 0 or learned < configured) then return learned end
-  return configured
+-- The account whose free-model limits a key's requests count against (account-registry.ts).
+local function account_base(account_map, base)
+  return redis.call('HGET', account_map, base) or base
 end
 
--- A key out of rotation: invalid or out of credits (disabled), or told by upstream it is done
--- for the day (exhaustedUntil). Returns the reason, or nil when the key may serve.
-local function out_of_rotation(state_key, now)
-  local disabled = redis.call('HGET', state_key, 'disabled')
-  if disabled then return disabled end
-  local exhausted = tonumber(redis.call('HGET', state_key, 'exhaustedUntil'))
-  if exhausted and exhausted > now then return 'exhausted' end
-  return nil
+local function spacing_base(scope, base, abase)
+  if scope == 'account' then return abase end
+  return base
 end
 
-local function started_today(base, now)
-  return tonumber(redis.call('HGET', key_day(base, day_number(now)), 'started')) or 0
+-- Why a key is out of rotation (invalid, no credits), or nil when it may serve.
+local function key_disabled(base)
+  return redis.call('HGET', key_state(base), 'disabled')
 end
 
--- Earliest time a new request may start on this key, given spacing and the sliding minute.
-local function next_start(base, now, interval, per_minute)
-  local state_key = key_state(base)
+local function account_exhausted(abase, now)
+  local until_ms = tonumber(redis.call('HGET', key_state(abase), 'exhaustedUntil'))
+  return until_ms ~= nil and until_ms > now
+end
+
+-- Today's free-model use of an account and the ceiling in force:
+-- used = our own starts, or upstream's figure plus our starts since it was read, whichever is more;
+-- limit = KEY_REQUESTS_PER_DAY when set explicitly (lowered by a per-day 429's X-RateLimit-Limit),
+-- else upstream's ceiling (GET /key), else the 429's, else the configured default.
+-- Returns used, limit, source ('config' | 'upstream' | 'learned'), our starts, upstream's used or false.
+local function account_day(abase, now, configured, explicit)
+  local today = day_number(now)
+  local started = tonumber(redis.call('HGET', key_day(abase, today), 'started')) or 0
+  local f = redis.call('HMGET', key_state(abase), 'upLimit', 'upUsed', 'upStarted', 'upDay', 'dayLimit')
+  local up_limit, up_used, up_started, up_day, learned = tonumber(f[1]), tonumber(f[2]), tonumber(f[3]), tonumber(f[4]), tonumber(f[5])
+  local used = started
+  local upstream_used = false
+  if up_used and up_day == today then
+    upstream_used = up_used
+    local estimate = up_used + math.max(0, started - (up_started or 0))
+    if estimate > used then used = estimate end
+  end
+  local limit, source = configured, 'config'
+  local lowered = learned ~= nil and (configured == 0 or learned < configured)
+  if explicit == 1 then
+    if lowered then limit, source = learned, 'learned' end
+  elseif up_limit then
+    limit, source = up_limit, 'upstream'
+  elseif lowered then
+    limit, source = learned, 'learned'
+  end
+  return used, limit, source, started, upstream_used
+end
+
+-- Earliest time a new free-model request may start on a key: its spacing, its account's
+-- cooldown (upstream's per-minute 429) and its account's sliding minute.
+local function next_start(abase, sbase, now, interval, per_minute)
   local t = now
-  local last = tonumber(redis.call('HGET', state_key, 'last'))
+  local last = tonumber(redis.call('HGET', key_state(sbase), 'last'))
   if last and interval > 0 and last + interval > t then t = last + interval end
-  local cooldown = tonumber(redis.call('HGET', state_key, 'cooldownUntil'))
+  local cooldown = tonumber(redis.call('HGET', key_state(abase), 'cooldownUntil'))
   if cooldown and cooldown > t then t = cooldown end
   if per_minute > 0 then
-    local free_at = window_free_at(key_minute(base), now, MINUTE_WINDOW_MS, per_minute)
+    local free_at = window_free_at(key_minute(abase), now, MINUTE_WINDOW_MS, per_minute)
     if free_at > t then t = free_at end
   end
   return t
 end
 
--- Estimated start of a new request that has `pending` routed requests ahead of it on this key:
--- spacing between them, and each start at least a window after the start per_minute places earlier.
-local function estimate_start(base, now, interval, per_minute, pending)
-  local first = next_start(base, now, interval, per_minute)
-  local at = first + pending * interval
+-- Estimated start of a new request with `spaced` routed requests ahead of it under the same
+-- spacing and `queued` ahead of it on the same account: spacing between the former, and each
+-- start at least a window after the start per_minute places earlier on the account.
+local function estimate_start(abase, sbase, now, interval, per_minute, spaced, queued)
+  local first = next_start(abase, sbase, now, interval, per_minute)
+  local at = first + spaced * interval
   if per_minute > 0 then
-    local minute_key = key_minute(base)
-    local count = redis.call('ZCARD', minute_key)
-    local k = count + pending
+    local minute = key_minute(abase)
+    local count = redis.call('ZCARD', minute)
+    local k = count + queued
     if k >= per_minute then
       local rounds = math.floor(k / per_minute)
       local r = k % per_minute
-      local anchor
-      if r < count then
-        anchor = tonumber(redis.call('ZRANGE', minute_key, r, r, 'WITHSCORES')[2])
-      else
-        anchor = first + (r - count) * interval
-      end
+      local anchor = first
+      if r < count then anchor = tonumber(redis.call('ZRANGE', minute, r, r, 'WITHSCORES')[2]) end
       local by_minute = anchor + rounds * MINUTE_WINDOW_MS
       if by_minute > at then at = by_minute end
     end
   end
   return at
+end
+
+-- Reservations not started yet (expired ones dropped).
+local function pending_count(zset_key, now)
+  redis.call('ZREMRANGEBYSCORE', zset_key, '-inf', now)
+  return redis.call('ZCARD', zset_key)
 end

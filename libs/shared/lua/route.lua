@@ -1,6 +1,9 @@
 -- Picks the key whose next free slot comes first for one new request and reserves a place on it,
--- atomically, so several API processes never promise the same quota twice.
--- ARGV: requestId, pendingTtlMs, queueTimeoutMs, interval, perMinute, perDay, base1, base2, ...
+-- atomically, so several API processes never promise the same quota twice. A free-model request
+-- is routed by its account's state (minute, today's use, cooldown) and the spacing; a paid-model
+-- one to the usable key with the least work waiting (it counts toward no free-model limit).
+-- ARGV: requestId, pendingTtlMs, queueTimeoutMs, interval, perMinute, perDay, accountMap,
+--       spacingScope, perDayExplicit (0/1), quota ('free' | 'paid'), paidPerMinute, base1, base2, ...
 -- (a base prefixed with '!' is skipped: a key the request must not go back to)
 -- Returns {index, ms}: index >= 1 chosen key (ms = estimated wait), ROUTE.noneToday none can serve today
 -- (ms until the day resets), ROUTE.tooLong the estimated wait exceeds the queue timeout (ms = estimate).
@@ -10,23 +13,76 @@ local queue_timeout = tonumber(ARGV[3])
 local interval = tonumber(ARGV[4])
 local per_minute = tonumber(ARGV[5])
 local per_day = tonumber(ARGV[6])
+local account_map = ARGV[7]
+local scope = ARGV[8]
+local explicit = tonumber(ARGV[9])
+local paid = ARGV[10] == 'paid'
+local paid_per_minute = tonumber(ARGV[11])
+local FIRST = 12
 local now = now_ms()
 
-local best, best_at, best_load = 0, 0, 0
-for i = 7, #ARGV do
+local bases, skipped, abases, pend = {}, {}, {}, {}
+local accounts = {}
+for i = FIRST, #ARGV do
+  local j = i - FIRST + 1
   local base = ARGV[i]
-  local state_key = key_state(base)
-  if string.sub(base, 1, 1) ~= '!' and not out_of_rotation(state_key, now) then
-    local pending_key = key_pending(base)
-    redis.call('ZREMRANGEBYSCORE', pending_key, '-inf', now)
-    local pending = redis.call('ZCARD', pending_key)
-    local limit = day_limit(state_key, per_day)
-    local used = started_today(base, now)
-    if limit == 0 or used + pending < limit then
-      local at = estimate_start(base, now, interval, per_minute, pending)
-      local load = used + pending
-      if best == 0 or at < best_at or (at == best_at and load < best_load) then
-        best, best_at, best_load = i - 6, at, load
+  if string.sub(base, 1, 1) == '!' then
+    base = string.sub(base, 2)
+    skipped[j] = true
+  end
+  bases[j] = base
+  pend[j] = pending_count(key_pending(base), now)
+  if not paid then
+    local abase = account_base(account_map, base)
+    abases[j] = abase
+    local a = accounts[abase]
+    if not a then
+      a = { pending = 0 }
+      accounts[abase] = a
+    end
+    -- Every reservation on the account counts, those of skipped keys too: they still start there.
+    a.pending = a.pending + pend[j]
+  end
+end
+
+local best, best_at, best_rank, best_load = 0, 0, 0, 0
+local function consider(j, at, rank, load)
+  if best == 0 or at < best_at or (at == best_at and (rank > best_rank or (rank == best_rank and load < best_load))) then
+    best, best_at, best_rank, best_load = j, at, rank, load
+  end
+end
+
+if paid then
+  for j = 1, #bases do
+    local base = bases[j]
+    if not skipped[j] and not key_disabled(base) then
+      local queued = pending_count(key_paid_pending(base), now)
+      local at = now
+      if paid_per_minute > 0 then
+        at = window_free_at(key_paid_minute(base), now, MINUTE_WINDOW_MS, paid_per_minute)
+          + math.floor(queued / paid_per_minute) * MINUTE_WINDOW_MS
+      end
+      -- Keys without free-model work waiting first: their queue is never held back for a slot.
+      consider(j, at, -pend[j], queued)
+    end
+  end
+else
+  for j = 1, #bases do
+    local base = bases[j]
+    local abase = abases[j]
+    local a = accounts[abase]
+    if not skipped[j] and not key_disabled(base) and not account_exhausted(abase, now) then
+      if a.used == nil then a.used, a.limit = account_day(abase, now, per_day, explicit) end
+      local booked = a.used + a.pending
+      if a.limit == 0 or booked < a.limit then
+        local sbase = spacing_base(scope, base, abase)
+        local spaced = pend[j]
+        if scope == 'account' then spaced = a.pending end
+        local at = estimate_start(abase, sbase, now, interval, per_minute, spaced, a.pending)
+        -- Ties go to the account with more left today, then to the key with less waiting.
+        local left = 1e15
+        if a.limit > 0 then left = a.limit - booked end
+        consider(j, at, left, pend[j])
       end
     end
   end
@@ -39,6 +95,8 @@ local wait = best_at - now
 if wait > queue_timeout then
   return {ROUTE.tooLong, wait}
 end
-redis.call('ZADD', key_pending(ARGV[6 + best]), now + pending_ttl, request_id)
-redis.call('PEXPIRE', key_pending(ARGV[6 + best]), pending_ttl)
+local reservations = key_pending(bases[best])
+if paid then reservations = key_paid_pending(bases[best]) end
+redis.call('ZADD', reservations, now + pending_ttl, request_id)
+redis.call('PEXPIRE', reservations, pending_ttl)
 return {best, wait}

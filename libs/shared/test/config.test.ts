@@ -70,3 +70,37 @@ describe('upstream key identity', () => {
     expect(KEYS).not.toContain(upstreamKeyId(KEYS));
   });
 });
+
+describe('accounts configuration', () => {
+  const A = 'sk-or-v1-aaaaaaaaaaaaaaaaaaaa1111';
+  const B = 'sk-or-v1-bbbbbbbbbbbbbbbbbbbb2222';
+  const C = 'sk-or-v1-cccccccccccccccccccc3333';
+  const keys = [A, B, C].join(',');
+
+  test('KEY_REQUESTS_PER_DAY counts as explicit only when set; spacing per key and no paid cap by default', () => {
+    expect(parseConfig({ OPENROUTER_API_KEYS: keys }).limits).toMatchObject({ perDay: 200, perDayExplicit: false, spacingScope: 'key', paidPerMinute: 0 });
+    expect(parseConfig({ OPENROUTER_API_KEYS: keys, KEY_REQUESTS_PER_DAY: '200' }).limits.perDayExplicit).toBe(true);
+    expect(parseConfig({ OPENROUTER_API_KEYS: keys, KEY_MIN_INTERVAL_SCOPE: 'account' }).limits.spacingScope).toBe('account');
+  });
+
+  test('OPENROUTER_ACCOUNTS names keys by position or by their last characters', () => {
+    const c = parseConfig({ OPENROUTER_API_KEYS: keys, OPENROUTER_ACCOUNTS: 'team-a=1,2222; solo=3333' });
+    expect(c.declaredAccounts).toEqual([
+      { name: 'team-a', upstreamKeys: [A, B] },
+      { name: 'solo', upstreamKeys: [C] },
+    ]);
+    expect(parseConfig({ OPENROUTER_API_KEYS: keys }).declaredAccounts).toEqual([]);
+  });
+
+  test.each([
+    ['team=4', /names key 4, but OPENROUTER_API_KEYS has 3/],
+    ['team=abc', /position or the last 4\+ characters/],
+    ['team=aaaa', /matches 0 keys/],
+    ['a=1;b=1', /both "a" and "b"/],
+    ['=1', /must be name=key,key/],
+    ['a=1;a=2', /twice/],
+  ])('OPENROUTER_ACCOUNTS=%s fails with one line', (value, message) => {
+    expect(() => parseConfig({ OPENROUTER_API_KEYS: keys, OPENROUTER_ACCOUNTS: value })).toThrow(/^Invalid configuration: OPENROUTER_ACCOUNTS /);
+    expect(() => parseConfig({ OPENROUTER_API_KEYS: keys, OPENROUTER_ACCOUNTS: value })).toThrow(message);
+  });
+});

@@ -10,7 +10,7 @@ let fx: ReturnType<typeof redisFixture>;
 let target: SlotTarget;
 beforeEach(() => {
   fx = redisFixture();
-  target = { base: fx.keys.keyBase('k1'), limiterKey: `${fx.keys.prefix}:limiter` };
+  target = { base: fx.keys.keyBase('k1'), limiterKey: `${fx.keys.prefix}:limiter`, accountMap: fx.keys.accountOfKey() };
 });
 afterEach(async () => {
   await fx.cleanup();

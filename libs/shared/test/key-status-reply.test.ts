@@ -15,6 +15,17 @@ const reply = [
   ['cooldownUntil', '0'],
   ['disabled', ''],
   ['exhaustedUntil', '0'],
+  ['paidStarted', '4'],
+  ['paidReserved', 1],
+  ['accountBase', 't:acct:u-1'],
+  ['accountMasked', 'user_2a…9f3c'],
+  ['accountSource', 'upstream'],
+  ['accountMinute', 5],
+  ['accountStarted', '9'],
+  ['dayUsed', 12],
+  ['limitSource', 'upstream'],
+  ['upstreamUsed', 10],
+  ['upstreamLimit', '50'],
 ].flat();
 
 describe('decodeKeyStatusReply', () => {
@@ -35,6 +46,17 @@ describe('decodeKeyStatusReply', () => {
       cooldownUntil: 0,
       disabled: '',
       exhaustedUntil: 0,
+      paidStarted: 4,
+      paidReserved: 1,
+      accountBase: 't:acct:u-1',
+      accountMasked: 'user_2a…9f3c',
+      accountSource: 'upstream',
+      accountMinute: 5,
+      accountStarted: 9,
+      dayUsed: 12,
+      limitSource: 'upstream',
+      upstreamUsed: 10,
+      upstreamLimit: 50,
     });
   });
 

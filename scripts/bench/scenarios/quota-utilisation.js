@@ -23,13 +23,29 @@ export const GATEWAY_ENV = {
   KEY_REQUESTS_PER_DAY: '0',
 };
 
+/** The accounts variant: the 8 keys belong to 3 accounts, and the spacing holds per account. */
+export const ACCOUNTS = 3;
+export const ACCOUNTS_GATEWAY_ENV = { ...GATEWAY_ENV, KEY_MIN_INTERVAL_SCOPE: 'account' };
+/** Key i belongs to account i mod 3 (3, 3 and 2 keys): the fake's SIM_ACCOUNTS. */
+export function accountsSimEnv(keys) {
+  return { SIM_ACCOUNTS: keys.map((k, i) => `${k}=acct-${i % ACCOUNTS}`).join(',') };
+}
+
+/** The same burst over 3 accounts: the accounts' capacity, not the keys', bounds the makespan. */
+export function accountQuotaUtilisation(stack, opts) {
+  return quotaUtilisation(stack, { ...opts, accounts: ACCOUNTS });
+}
+
 /**
  * @param {{ sim: { origin: string, control: import('../../../apps/simulator/dist/index.js').RemoteSimulator, prioritised: boolean }, gateway: { url: string }, keys: string[] }} stack
  * @param {{ progress: (msg: string) => void }} opts
  */
-export async function quotaUtilisation(stack, { progress }) {
+export async function quotaUtilisation(stack, { progress, accounts }) {
   const keys = stack.keys.length;
-  const perKey = Math.ceil(BURST / keys);
+  // What one spacing covers: a key, or (the accounts variant) an account and all its keys.
+  const lanes = accounts ?? keys;
+  const spacingPer = accounts === undefined ? 'key' : 'account';
+  const perKey = Math.ceil(BURST / lanes);
   const idealMs = (perKey - 1) * SPACING_MS;
   const client = createClient(stack.gateway.url, BURST);
   const problems = [];
@@ -44,7 +60,7 @@ export async function quotaUtilisation(stack, { progress }) {
     progress('quota utilisation: warm-up (one request per key)');
     check('warm-up', await runLoad({ client, path: CHAT_PATH.proxied, concurrency: keys, total: keys, tag: 'quota warm-up' }));
     await new Promise((r) => setTimeout(r, 4 * SPACING_MS));
-    progress(`quota utilisation: burst of ${BURST} requests over ${keys} keys at ${SPACING_MS} ms spacing`);
+    progress(`quota utilisation: burst of ${BURST} requests over ${keys} keys${accounts ? ` of ${accounts} accounts` : ''} at ${SPACING_MS} ms spacing per ${spacingPer}`);
     burst = check('burst', await runLoad({ client, path: CHAT_PATH.proxied, concurrency: BURST, total: BURST, maxDurationMs: 60_000, tag: 'quota burst' }));
   } finally {
     await client.close();
@@ -53,12 +69,13 @@ export async function quotaUtilisation(stack, { progress }) {
   // The warm-up stays in the records checked: a too-early first burst request would count too.
   const records = (await stack.sim.control.records()).filter((r) => r.path.endsWith('/chat/completions'));
   const burstRecords = records.filter((r) => typeof r.body?.messages?.[0]?.content === 'string' && r.body.messages[0].content.startsWith('quota burst'));
-  const violations = findViolations(records, { minIntervalMs: SPACING_MS });
-  const stats = spacingStats(burstRecords);
+  const violations = findViolations(records, { minIntervalMs: SPACING_MS }, { spacingPer });
+  const stats = spacingPer === 'key' ? spacingStats(burstRecords) : spacingStats(burstRecords.map((r) => ({ ...r, key: r.account })));
   const minGap = Math.min(...stats.map((s) => s.minGapMs ?? Infinity));
   const counts = stats.map((s) => s.requests);
-  const meanGap = meanGapMs(burstRecords);
-  const startSpread = firstArrivalSpreadMs(burstRecords);
+  const byLane = spacingPer === 'key' ? burstRecords : burstRecords.map((r) => ({ ...r, key: r.account }));
+  const meanGap = meanGapMs(byLane);
+  const startSpread = firstArrivalSpreadMs(byLane);
   const arrivals = burstRecords.map((r) => r.hrMs);
   const upstreamSpanMs = arrivals.length ? Math.max(...arrivals) - Math.min(...arrivals) : NaN;
   const ratio = burst.makespanMs / idealMs;
@@ -69,9 +86,12 @@ export async function quotaUtilisation(stack, { progress }) {
   if (burstRecords.length !== BURST) problems.push(`quota utilisation: ${burstRecords.length} burst requests reached the simulator, expected ${BURST}`);
 
   return {
-    id: 'utilisation',
-    title: `2. Quota utilisation (${BURST} requests at once, ${keys} keys, KEY_MIN_INTERVAL_MS=${SPACING_MS}, 1 API + 1 worker process)`,
-    header: ['requests', 'ideal ms', 'makespan ms', 'ratio', 'upstream span ms', 'first-start spread ms', 'min gap ms', 'mean gap ms', 'per key', 'violations'],
+    id: accounts === undefined ? 'utilisation' : 'accounts',
+    title:
+      accounts === undefined
+        ? `2. Quota utilisation (${BURST} requests at once, ${keys} keys, KEY_MIN_INTERVAL_MS=${SPACING_MS}, 1 API + 1 worker process)`
+        : `5. Quota utilisation over accounts (${BURST} requests at once, ${keys} keys of ${accounts} accounts, KEY_MIN_INTERVAL_MS=${SPACING_MS} per account, 1 API + 1 worker process)`,
+    header: ['requests', 'ideal ms', 'makespan ms', 'ratio', 'upstream span ms', 'first-start spread ms', 'min gap ms', 'mean gap ms', `per ${spacingPer}`, 'violations'],
     rows: [
       [
         String(BURST),
@@ -87,9 +107,12 @@ export async function quotaUtilisation(stack, { progress }) {
       ],
     ],
     notes: [
-      `ideal = (${perKey} − 1) × ${SPACING_MS} ms; makespan = first send to last answer at the client;`,
+      `ideal = (${perKey} − 1) × ${SPACING_MS} ms (${BURST} requests over ${lanes} ${spacingPer}s); makespan = first send to last answer at the client;`,
       'upstream span = first to last burst arrival at the simulator; first-start spread = between the first arrivals of the',
-      'earliest and the latest key; min / mean gap = between consecutive arrivals on one key.',
+      `earliest and the latest ${spacingPer}; min / mean gap = between consecutive arrivals on one ${spacingPer}.`,
+      ...(accounts === undefined
+        ? []
+        : [`Keys i belong to account i mod ${accounts} (3, 3 and 2 keys); the fake OpenRouter records each arrival's account. Adding keys to an account adds no capacity: the ideal is the accounts', not the keys'.`]),
       ENFORCED_MS === undefined
         ? 'The spacing the gateway enforces internally is not exported by @ork/shared (enforcedSpacingMs).'
         : `The gateway spaces by ${ENFORCED_MS} ms (a jitter margin over ${SPACING_MS} ms), so its own floor is ${int((perKey - 1) * ENFORCED_MS)} ms ` +

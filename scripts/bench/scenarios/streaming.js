@@ -10,7 +10,7 @@ import { ms, int, summarize } from '../stats.js';
 export const TARGET_ADDED_TTFT_P50_MS = 5;
 
 function streamBody(content) {
-  return JSON.stringify({ model: 'bench/echo', stream: true, messages: [{ role: 'user', content }] });
+  return JSON.stringify({ model: 'bench/echo:free', stream: true, messages: [{ role: 'user', content }] });
 }
 
 /** Sends one stream; returns ms to the first content chunk, the chunk count, the total ms and the text. */

@@ -27,10 +27,13 @@ function nextSlotText(s: KeyStatus): string {
  * the limits, and when it can next start a request. Shows nothing of the key but its mask.
  */
 export function describeKeyQueue(s: KeyStatus): string {
+  const a = s.account;
+  const account = a.known ? `account ${a.id} (${a.source})` : 'account unknown (counts alone)';
   return [
     stateText(s),
-    `today ${of(s.today.started, s.limits.perDay)} started, ${s.today.succeeded} ok, ${s.today.failed} failed`,
-    `this minute ${of(s.thisMinute, s.limits.perMinute)}`,
+    account,
+    `account today ${of(a.used, a.limit)} (${a.limitSource}${a.upstreamUsed === null ? '' : `, upstream ${a.upstreamUsed}`}), this key ${s.today.started} started, ${s.today.succeeded} ok, ${s.today.failed} failed`,
+    `account this minute ${of(a.thisMinute, s.limits.perMinute)}`,
     nextSlotText(s),
   ].join(' · ');
 }

@@ -5,12 +5,16 @@ import {
   JOB_RETENTION,
   JobName,
   RateLimitedError,
+  ServiceUnavailableError,
   cancelRequest,
   releaseReservation,
   routeRequest,
+  requestQuota,
   isFinalReply,
+  keyPaidPendingOf,
   keyPendingOf,
   type KeyLimits,
+  type RequestQuota,
   type ReplyMessage,
   type ReplyReader,
   type UpstreamJobData,
@@ -64,18 +68,24 @@ export class Gateway {
   async submit(request: CompletionRequest, options: SubmitOptions): Promise<void> {
     const { o } = this;
     const requestId = randomUUID();
+    const quota = requestQuota(request.body);
     const decision = await this.redisCall(() =>
       routeRequest(o.redis, {
         requestId,
         bases: o.queues.bases(),
         limits: o.limits,
         queueTimeoutMs: o.queueTimeoutMs,
+        accountMap: o.queues.redisKeys.accountOfKey(),
+        quota,
       }),
     );
+    if (decision.kind === 'exhausted' && quota === 'paid') {
+      throw new ServiceUnavailableError('No usable OpenRouter key: every key is invalid or out of credits.', { code: 'no_usable_key' });
+    }
     if (decision.kind === 'exhausted') {
       throw new RateLimitedError(
-        `All ${o.queues.keys.length} OpenRouter keys have used their requests for today ` +
-          `(KEY_REQUESTS_PER_DAY=${o.limits.perDay}); the limits reset at 00:00 UTC.`,
+        `Every OpenRouter account behind the ${o.queues.keys.length} keys has used its free-model requests for today ` +
+          '(or its keys are unusable); the limits reset at 00:00 UTC. Paid models are not affected.',
         decision.resetInMs,
         { code: 'daily_limit_reached' },
       );
@@ -114,18 +124,19 @@ export class Gateway {
       deadline: Date.now() + o.queueTimeoutMs,
       stream: request.stream,
       enqueuedAt: Date.now(),
+      quota,
     };
     try {
       await this.redisCall(() => queue.add(JobName.Upstream, data, { jobId: requestId, ...JOB_RETENTION }));
     } catch (err) {
       unlisten();
-      await releaseReservation(o.redis, base, requestId).catch(() => undefined);
+      await releaseReservation(o.redis, base, requestId, quota).catch(() => undefined);
       throw err;
     }
     options.onQueued?.({
       requestId,
       estimatedWaitMs: decision.estimatedWaitMs,
-      position: async () => ((await o.redis.zrank(keyPendingOf(base), requestId)) ?? -1) + 1,
+      position: async () => ((await o.redis.zrank(quota === 'paid' ? keyPaidPendingOf(base) : keyPendingOf(base), requestId)) ?? -1) + 1,
     });
 
     let timer: NodeJS.Timeout | undefined;
@@ -136,7 +147,7 @@ export class Gateway {
       else options.signal.addEventListener('abort', onAbort, { once: true });
       await done;
     } catch (err) {
-      await this.cancel(requestId, key.id, base);
+      await this.cancel(requestId, key.id, base, quota);
       throw err;
     } finally {
       clearTimeout(timer);
@@ -150,12 +161,12 @@ export class Gateway {
   }
 
   /** Removes a still-waiting job (no quota spent) or tells the worker running it to abort. */
-  private async cancel(requestId: string, keyId: string, base: string): Promise<void> {
+  private async cancel(requestId: string, keyId: string, base: string, quota: RequestQuota): Promise<void> {
     const { o } = this;
     try {
       await cancelRequest(o.redis, o.queues.redisKeys, requestId);
       const removed = await o.queues.get(keyId).remove(requestId);
-      if (removed === 1) await releaseReservation(o.redis, base, requestId);
+      if (removed === 1) await releaseReservation(o.redis, base, requestId, quota);
     } catch (err) {
       o.logger.warn({ err, requestId }, 'could not cancel a request');
     }

@@ -1,20 +1,26 @@
 import { Router } from 'express';
-import { type ClientKeyInfo, type ClientKeyStore, type UpstreamErrorWindow } from '@ork/shared';
+import { groupAccounts, type AccountStatus, type ClientKeyInfo, type ClientKeyStore, type UpstreamErrorWindow } from '@ork/shared';
 import { orRedisUnavailable } from '../http/redis-unavailable.js';
 import type { KeyStatus, KeyStatusReader } from '../status/key-status-reader.js';
 
-function totals(keys: KeyStatus[]) {
+/** Pool totals. Capacity is the accounts' (keys of one account share its budget), not the keys'. */
+function totals(keys: KeyStatus[], accounts: AccountStatus[]) {
   const sum = (f: (k: KeyStatus) => number): number => keys.reduce((acc, k) => acc + f(k), 0);
+  const usable = (a: AccountStatus): boolean => keys.some((k) => k.accountId === a.id && k.state !== 'disabled');
+  const capped = accounts.every((a) => a.today.limit !== null);
+  const perMinute = keys[0]?.limits.perMinute ?? 0;
   return {
     keys: keys.length,
+    accounts: accounts.length,
+    unknownAccounts: accounts.filter((a) => !a.known).length,
     usableKeys: keys.filter((k) => k.state === 'active' || k.state === 'cooling-down').length,
     startedToday: sum((k) => k.today.started),
+    paidStartedToday: sum((k) => k.today.paidStarted),
     succeededToday: sum((k) => k.today.succeeded),
     failedToday: sum((k) => k.today.failed),
-    dailyCapacity: keys.every((k) => k.limits.perDay > 0) ? sum((k) => k.limits.perDay) : null,
-    remainingToday: keys.every((k) => k.limits.perDay > 0)
-      ? sum((k) => (k.state === 'disabled' ? 0 : Math.max(0, k.limits.perDay - k.today.started)))
-      : null,
+    dailyCapacity: capped ? accounts.reduce((acc, a) => acc + (a.today.limit ?? 0), 0) : null,
+    remainingToday: capped ? accounts.reduce((acc, a) => acc + (usable(a) ? (a.today.remaining ?? 0) : 0), 0) : null,
+    minuteCapacity: perMinute > 0 ? accounts.length * perMinute : null,
     thisMinute: sum((k) => k.thisMinute),
     promptTokensToday: sum((k) => k.today.promptTokens),
     completionTokensToday: sum((k) => k.today.completionTokens),
@@ -57,9 +63,11 @@ export function statusRouter(
     const [keys, clientKeys, errors] = await orRedisUnavailable('status is unavailable', () =>
       Promise.all([statuses.readAll(), clients.list(), upstreamErrors.read()]),
     );
+    const accounts = groupAccounts(keys);
     res.json({
       time: new Date().toISOString(),
-      pool: totals(keys),
+      pool: totals(keys, accounts),
+      accounts,
       keys,
       clients: clientsSection(clientKeysRequired, clientKeys),
       lastHour: { upstreamErrors: errors.total, byOutcome: errors.byOutcome },

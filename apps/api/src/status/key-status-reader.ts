@@ -5,6 +5,8 @@ import type { KeyQueues } from '@ork/shared';
 export interface KeyStatus extends KeyLimitStatus {
   id: string;
   key: string;
+  /** The `id` of its account in /api/status `accounts`. */
+  accountId: string;
   queue: { name: string; waiting: number; active: number; delayed: number; completed: number; failed: number };
 }
 
@@ -21,12 +23,18 @@ export class KeyStatusReader {
       this.queues.keys.map(async (key) => {
         const queue = this.queues.get(key.id);
         const [limit, counts] = await Promise.all([
-          readKeyLimitStatus(this.redis, this.queues.redisKeys.keyBase(key.id), this.limits),
+          readKeyLimitStatus(
+            this.redis,
+            { id: key.id, base: this.queues.redisKeys.keyBase(key.id) },
+            this.limits,
+            this.queues.redisKeys.accountOfKey(),
+          ),
           queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed'),
         ]);
         return {
           id: key.id,
           key: key.masked,
+          accountId: limit.account.id,
           ...limit,
           queue: {
             name: queue.name,

@@ -24,7 +24,7 @@ export interface UpstreamAnswer {
 }
 
 interface ErrorBody {
-  error?: { message?: unknown; code?: unknown; metadata?: { headers?: Record<string, unknown> } } | null;
+  error?: { message?: unknown; code?: unknown; metadata?: { headers?: Record<string, unknown>; limit_source?: unknown } } | null;
   /** The Responses API's `failed` / `incomplete`. */
   status?: unknown;
   choices?: unknown;
@@ -70,7 +70,11 @@ export function classifyResponse(answer: UpstreamAnswer, now = Date.now()): Verd
     return { kind: 'key-cooldown', untilMs: reset && reset > now ? reset : now + 60_000 };
   }
   if (status === 401) return { kind: 'key-disabled', reason: 'invalid' };
-  if (status === 402) return { kind: 'key-disabled', reason: 'no-credits' };
+  if (status === 402) {
+    // A transient in-flight budget (with Retry-After) is not the key's credit running out.
+    if (parsed?.error?.metadata?.limit_source === 'openrouter_in_flight_budget') return { kind: 'retry', reason: 'upstream-error' };
+    return { kind: 'key-disabled', reason: 'no-credits' };
+  }
   if (status === 408 || status >= 500) return { kind: 'retry', reason: 'upstream-error' };
   if (status === 200) {
     const result = parsed?.[ENDPOINTS[answer.endpoint ?? 'chat/completions'].resultField];

@@ -46,8 +46,19 @@ export const configSchema = z
     KEY_MIN_INTERVAL_MS: nonNegativeInt(5000),
     /** 0 turns the per-minute limit off. */
     KEY_REQUESTS_PER_MINUTE: nonNegativeInt(20),
-    /** 0 turns the per-day limit off. */
+    /**
+     * 0 turns the per-day limit off. Left unset, the daily ceiling OpenRouter reports for an
+     * account (`GET /key`) replaces the default.
+     */
     KEY_REQUESTS_PER_DAY: nonNegativeInt(200),
+    /** Whether KEY_MIN_INTERVAL_MS spaces the starts of each key (default) or of each account. */
+    KEY_MIN_INTERVAL_SCOPE: z.enum(['key', 'account']).default('key'),
+    /** Accounts declared by the operator for upstreams that do not report them: `name=1,2;other=3`. */
+    OPENROUTER_ACCOUNTS: z.string().default(''),
+    /** How often each key's `GET /key` is re-read (accounts, today's quota, credit). */
+    ACCOUNT_REFRESH_MS: positiveInt(300_000),
+    /** Most paid-model requests one key starts in any 60 s; 0 (default) = no cap. */
+    PAID_REQUESTS_PER_MINUTE: nonNegativeInt(0),
     /** Requests one worker process runs at once on one key; above 1 so slow answers do not cap throughput. */
     KEY_CONCURRENCY: positiveInt(16),
     QUEUE_TIMEOUT_MS: positiveInt(600_000),

@@ -2,12 +2,21 @@ import { config as loadDotenv } from 'dotenv';
 import type { z } from 'zod';
 import { configSchema, redisTargetSchema, type RawConfig } from './config-schema.js';
 import { ConfigError } from '../errors/config-error.js';
+import { DeclaredAccountsError, parseDeclaredAccounts, type DeclaredAccount } from './declared-accounts.js';
 
 /** Limits applied to every upstream key; 0 means "off" for minute and day. */
 export interface KeyLimits {
   minIntervalMs: number;
+  /** Free-model request starts per account in any sliding minute. */
   perMinute: number;
+  /** Free-model request starts per account and UTC day (unless upstream reports the ceiling). */
   perDay: number;
+  /** KEY_REQUESTS_PER_DAY was set: it wins over the ceiling upstream reports. */
+  perDayExplicit?: boolean;
+  /** Whose starts KEY_MIN_INTERVAL_MS spaces. */
+  spacingScope?: 'key' | 'account';
+  /** Paid-model starts per key in any sliding minute; 0 = no cap. */
+  paidPerMinute?: number;
 }
 
 export interface AppConfig {
@@ -21,6 +30,10 @@ export interface AppConfig {
   redisUrlGiven: boolean;
   redisPrefix: string;
   limits: KeyLimits;
+  /** Accounts from OPENROUTER_ACCOUNTS, their keys resolved. */
+  declaredAccounts: DeclaredAccount[];
+  /** How often `GET /key` is re-read per key. */
+  accountRefreshMs: number;
   keyConcurrency: number;
   queueTimeoutMs: number;
   upstreamMaxAttempts: number;
@@ -48,7 +61,7 @@ function toRedisTarget(c: { REDIS_URL?: string | undefined; REDIS_DEFAULT_PORT: 
   return { redisUrl: c.REDIS_URL ?? defaultRedisUrl(c.REDIS_DEFAULT_PORT), redisUrlGiven: c.REDIS_URL !== undefined };
 }
 
-function toAppConfig(c: RawConfig): AppConfig {
+function toAppConfig(c: RawConfig, env: Record<string, string | undefined>): AppConfig {
   return {
     upstreamKeys: c.OPENROUTER_API_KEYS,
     upstreamBaseUrl: c.OPENROUTER_BASE_URL.replace(/\/+$/, ''),
@@ -60,7 +73,12 @@ function toAppConfig(c: RawConfig): AppConfig {
       minIntervalMs: c.KEY_MIN_INTERVAL_MS,
       perMinute: c.KEY_REQUESTS_PER_MINUTE,
       perDay: c.KEY_REQUESTS_PER_DAY,
+      perDayExplicit: (env.KEY_REQUESTS_PER_DAY ?? '').trim() !== '',
+      spacingScope: c.KEY_MIN_INTERVAL_SCOPE,
+      paidPerMinute: c.PAID_REQUESTS_PER_MINUTE,
     },
+    declaredAccounts: declaredAccounts(c),
+    accountRefreshMs: c.ACCOUNT_REFRESH_MS,
     keyConcurrency: c.KEY_CONCURRENCY,
     queueTimeoutMs: c.QUEUE_TIMEOUT_MS,
     upstreamMaxAttempts: c.UPSTREAM_MAX_ATTEMPTS,
@@ -76,12 +94,21 @@ function toAppConfig(c: RawConfig): AppConfig {
   };
 }
 
+function declaredAccounts(c: RawConfig): DeclaredAccount[] {
+  try {
+    return parseDeclaredAccounts(c.OPENROUTER_ACCOUNTS, c.OPENROUTER_API_KEYS);
+  } catch (err) {
+    if (err instanceof DeclaredAccountsError) throw new ConfigError(`Invalid configuration: OPENROUTER_ACCOUNTS ${err.message}`);
+    throw err;
+  }
+}
+
 /**
  * Parses configuration from an environment. The only place that reads process.env;
  * throws a ConfigError whose message is one line naming the variable.
  */
 export function parseConfig(env: Record<string, string | undefined>): AppConfig {
-  return toAppConfig(parseOrThrow(configSchema, env));
+  return toAppConfig(parseOrThrow(configSchema, env), env);
 }
 
 function parseOrThrow<T>(schema: z.ZodType<T>, env: Record<string, string | undefined>): T {

@@ -29,6 +29,8 @@ export const upstreamJobSchema = z.object({
   hop: z.number().int().min(0).default(0),
   /** Epoch ms the API queued the request, kept across moves: queue wait = upstream start - this. */
   enqueuedAt: z.number().int().positive().optional(),
+  /** Which limits hold the request (requestQuota()): a `:free` model's, or none but the paid cap. */
+  quota: z.enum(['free', 'paid']).default('free'),
 });
 export type UpstreamJobData = z.input<typeof upstreamJobSchema>;
 export type ParsedUpstreamJob = z.output<typeof upstreamJobSchema>;

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { KeyLimits } from '../config/config.js';
+import type { RequestQuota } from '../accounts/request-quota.js';
 import { ACQUIRE_REPLY } from './lua-constants.js';
 import { LuaScript, pair } from './lua-script.js';
 
@@ -16,9 +17,14 @@ export const SLOT_HORIZON_MS = 250;
  * machine over loopback), so we keep a margin above the configured interval: 10 ms or 1 %,
  * whichever is larger.
  */
-export function enforcedSpacingMs(limits: KeyLimits): number {
+export function enforcedSpacingMs(limits: Pick<KeyLimits, 'minIntervalMs'>): number {
   if (limits.minIntervalMs === 0) return 0;
   return limits.minIntervalMs + Math.max(10, Math.ceil(limits.minIntervalMs / 100));
+}
+
+/** The account-related arguments every limit script takes after its own. */
+export function accountArgs(limits: KeyLimits): [string, number] {
+  return [limits.spacingScope ?? 'key', limits.perDayExplicit ? 1 : 0];
 }
 
 /** If a worker dies between grant and commit, the key is free again after this. */
@@ -37,11 +43,14 @@ export interface SlotTarget {
   base: string;
   /** BullMQ's limiter key of the key's queue (`queue.keys.limiter`). */
   limiterKey: string;
+  /** `RedisKeys.accountOfKey()`: where the scripts find the key's account. */
+  accountMap: string;
 }
 
 /**
- * The guarantee behind every limit: atomically checks spacing, the sliding minute and the
- * UTC day for one key at the moment a request would start, and records the start if allowed.
+ * The guarantee behind every limit: atomically checks spacing, the account's sliding minute and
+ * UTC day at the moment a free-model request would start (a paid one: only its own optional cap),
+ * and records the start if allowed.
  */
 export async function acquireSlot(
   redis: Redis,
@@ -49,7 +58,9 @@ export async function acquireSlot(
   cancelKey: string,
   requestId: string,
   limits: KeyLimits,
+  quota: RequestQuota = 'free',
 ): Promise<SlotDecision> {
+  const [scope, explicit] = accountArgs(limits);
   const [code, ms] = pair(
     await acquireScript.run(redis, [target.limiterKey, cancelKey], [
       target.base,
@@ -60,6 +71,11 @@ export async function acquireSlot(
       SLOT_LEAD_MS,
       SLOT_HORIZON_MS,
       SEND_LOCK_MS,
+      target.accountMap,
+      scope,
+      explicit,
+      quota,
+      limits.paidPerMinute ?? 0,
     ]),
   );
   switch (code) {
@@ -85,7 +101,7 @@ export function startMember(requestId: string, startedToday: number): string {
   return `${requestId}:${startedToday}`;
 }
 
-/** Records that a granted request has left the worker; spacing to the next one counts from now. */
+/** Records that a granted free-model request has left the worker; spacing to the next one counts from now. */
 export async function commitStart(redis: Redis, target: SlotTarget, member: string, limits: KeyLimits): Promise<void> {
   await commitScript.run(redis, [target.limiterKey], [
     target.base,
@@ -93,5 +109,9 @@ export async function commitStart(redis: Redis, target: SlotTarget, member: stri
     enforcedSpacingMs(limits),
     limits.perMinute,
     SLOT_LEAD_MS,
+    target.accountMap,
+    limits.spacingScope ?? 'key',
+    limits.perDay,
+    limits.perDayExplicit ? 1 : 0,
   ]);
 }

@@ -41,6 +41,8 @@ export function luaPrelude(): string {
     `local function key_minute(base) return base .. ${luaString(KEY_SUFFIX.minute)} end`,
     `local function key_pending(base) return base .. ${luaString(KEY_SUFFIX.pending)} end`,
     `local function key_day(base, day) return base .. ${luaString(KEY_SUFFIX.day)} .. day end`,
+    `local function key_paid_pending(base) return base .. ${luaString(KEY_SUFFIX.paidPending)} end`,
+    `local function key_paid_minute(base) return base .. ${luaString(KEY_SUFFIX.paidMinute)} end`,
     `local function key_window(record) return record .. ${luaString(KEY_SUFFIX.window)} end`,
     '',
   ].join('\n');

@@ -4,18 +4,30 @@
  * queued state of a running deployment. BullMQ's own keys are named by BullMQ (QueueKeys).
  */
 
-/** Suffixes of one upstream key's state after its base (`<prefix>:key:<keyId>`), and of a client key's record. */
+/**
+ * Suffixes after a base: of one upstream key (`<prefix>:key:<keyId>`), of one account
+ * (`<prefix>:acct:<ref>`, the same layout), and of a client key's record.
+ */
 export const KEY_SUFFIX = {
-  /** Hash: last start, sendingUntil, cooldownUntil, exhaustedUntil, disabled, dayLimit. */
+  /**
+   * Hash: last start, sendingUntil, disabled (a key's); cooldownUntil, exhaustedUntil, dayLimit,
+   * upstream's figures (upLimit, upUsed, upStarted, upDay), masked, source (an account's).
+   */
   state: ':state',
-  /** Zset of starts in the sliding minute (members from startMember()). */
+  /** Zset of free-model starts in the sliding minute (members from startMember()). */
   minute: ':minute',
-  /** Zset of requests routed to the key and not started yet, scored by expiry. */
+  /** Zset of free-model requests routed to the key and not started yet, scored by expiry. */
   pending: ':pending',
+  /** Zset of paid-model requests routed to the key and not started yet, scored by expiry. */
+  paidPending: ':paid-pending',
+  /** Zset of paid-model starts in the sliding minute (PAID_REQUESTS_PER_MINUTE). */
+  paidMinute: ':paid-minute',
   /** Hash of a UTC day's counts: `<base>:day:<dayNumber>` (upstream keys and client keys alike). */
   day: ':day:',
   /** Lock: one process probes a disabled key at a time. */
   probe: ':probe',
+  /** Lock: one process reads a key's `GET /key` (account discovery) per round. */
+  accountProbe: ':account-probe',
   /** Zset: a client key's sliding minute. */
   window: ':window',
 } as const;
@@ -23,6 +35,7 @@ export const KEY_SUFFIX = {
 export const keyStateOf = (base: string): string => base + KEY_SUFFIX.state;
 export const keyMinuteOf = (base: string): string => base + KEY_SUFFIX.minute;
 export const keyPendingOf = (base: string): string => base + KEY_SUFFIX.pending;
+export const keyPaidPendingOf = (base: string): string => base + KEY_SUFFIX.paidPending;
 export const keyDayOf = (base: string, dayNumber: number): string => `${base}${KEY_SUFFIX.day}${dayNumber}`;
 export const keyProbeOf = (base: string): string => base + KEY_SUFFIX.probe;
 
@@ -53,6 +66,24 @@ export class RedisKeys {
 
   keyProbe(keyId: string): string {
     return keyProbeOf(this.keyBase(keyId));
+  }
+
+  /**
+   * Base of one account's shared state (`:state`, `:minute`, `:day:<n>`, suffixes as for a key).
+   * A key whose account is not known is its own account: its base is its key base.
+   */
+  accountBase(accountRef: string): string {
+    return `${this.prefix}:acct:${accountRef}`;
+  }
+
+  /** Hash: key base → account base, for every key whose account is known. Read by the limit scripts. */
+  accountOfKey(): string {
+    return `${this.prefix}:accounts:by-key`;
+  }
+
+  /** Lock: one process reads `GET /key` for a key per round. */
+  accountProbe(keyId: string): string {
+    return this.keyBase(keyId) + KEY_SUFFIX.accountProbe;
   }
 
   cancel(requestId: string): string {

@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { KeyLimits } from '../config/config.js';
-import { ROUTE_REPLY } from '../limits/lua-constants.js';
+import type { RequestQuota } from '../accounts/request-quota.js';
 import { LuaScript, pair } from '../limits/lua-script.js';
-import { keyPendingOf } from '../limits/redis-keys.js';
-import { enforcedSpacingMs } from '../limits/key-slots.js';
+import { accountArgs, enforcedSpacingMs } from '../limits/key-slots.js';
+import { ROUTE_REPLY } from '../limits/lua-constants.js';
+import { keyPendingOf, keyPaidPendingOf } from '../limits/redis-keys.js';
 
 const routeScript = new LuaScript('route');
 
@@ -20,13 +21,17 @@ export interface RouteInput {
   exclude?: readonly string[];
   limits: KeyLimits;
   queueTimeoutMs: number;
+  /** `RedisKeys.accountOfKey()` */
+  accountMap: string;
+  quota?: RequestQuota;
 }
 
 /**
- * Chooses the key whose next free slot comes first, counting queued work and today's quota,
- * and reserves a place on it (expiring with the request's timeout if it is never started).
+ * Chooses the key whose next free slot comes first, by its account's minute and day, counting
+ * queued work, and reserves a place on it (expiring with the request's timeout if never started).
  */
 export async function routeRequest(redis: Redis, input: RouteInput): Promise<RouteDecision> {
+  const [scope, explicit] = accountArgs(input.limits);
   const [index, ms] = pair(
     await routeScript.run(redis, [], [
       input.requestId,
@@ -35,6 +40,11 @@ export async function routeRequest(redis: Redis, input: RouteInput): Promise<Rou
       enforcedSpacingMs(input.limits),
       input.limits.perMinute,
       input.limits.perDay,
+      input.accountMap,
+      scope,
+      explicit,
+      input.quota ?? 'free',
+      input.limits.paidPerMinute ?? 0,
       ...input.bases.map((b) => (input.exclude?.includes(b) ? `!${b}` : b)),
     ]),
   );
@@ -44,6 +54,6 @@ export async function routeRequest(redis: Redis, input: RouteInput): Promise<Rou
 }
 
 /** Gives back a reservation whose job will never start (removed while waiting, failed to enqueue). */
-export async function releaseReservation(redis: Redis, base: string, requestId: string): Promise<void> {
-  await redis.zrem(keyPendingOf(base), requestId);
+export async function releaseReservation(redis: Redis, base: string, requestId: string, quota: RequestQuota = 'free'): Promise<void> {
+  await redis.zrem(quota === 'paid' ? keyPaidPendingOf(base) : keyPendingOf(base), requestId);
 }
