@@ -78,6 +78,8 @@ try {
     byAccount.set(r.account, (byAccount.get(r.account) ?? 0) + 1);
   }
   const answered = statuses.filter((s) => s.ok).length;
+  const okArrivals = records.filter((r) => !r.limited).map((r) => r.hrMs).sort((a, b) => a - b);
+  const t0 = okArrivals[0] ?? 0;
   const makespan = Math.max(...statuses.map((s) => s.at));
   const result = {
     answered: `${answered}/${burst}`,
@@ -86,6 +88,8 @@ try {
     perDay429s: limited.filter((r) => r.status === 429 && r.limitKind === 'day').length,
     makespanS: Number((makespan / 1000).toFixed(1)),
     servedByAccount: Object.fromEntries(byAccount),
+    /** Seconds after the first, of every answered request's arrival upstream. */
+    arrivalsS: okArrivals.map((t) => Number(((t - t0) / 1000).toFixed(2))),
     otherStatuses: statuses.filter((s) => !s.ok).map((s) => `${s.status} ${s.text}`).slice(0, 5),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);

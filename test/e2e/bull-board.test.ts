@@ -54,7 +54,10 @@ describe('Bull Board', () => {
     for (const q of queues) {
       expect(q.name).toMatch(/^key-[0-9a-f]{12}$/);
       expect(q.readOnlyMode).toBe(true);
-      expect(q.description).toBe('active · today 0/2 started, 0 ok, 0 failed · this minute 0/20 · next free slot now');
+      // Each made-up key is an account of its own at the fake OpenRouter (a hashed creator_user_id).
+      expect(q.description).toMatch(
+        /^active · account user_[0-9a-f]{2}…[0-9a-f]{4} \(upstream\) · account today 0\/2 \(config\), this key 0 started, 0 ok, 0 failed · account this minute 0\/20 · next free slot now$/,
+      );
     }
     for (const key of stack.keys) expect(text).not.toContain(key.slice(9, 40));
   });
@@ -64,7 +67,7 @@ describe('Bull Board', () => {
     const headers = { 'x-api-key': client.key };
     expect((await chat(stack.url, 'first', { headers })).status).toBe(200);
     await waitFor(
-      async () => (await boardQueues()).queues.some((q) => q.description?.includes('today 1/2 started, 1 ok')),
+      async () => (await boardQueues()).queues.some((q) => q.description?.includes('account today 1/2 (config), this key 1 started, 1 ok')),
       'a description showing one request today',
     );
     for (let i = 0; i < 3; i++) expect((await chat(stack.url, `more ${i}`, { headers })).status).toBe(200);

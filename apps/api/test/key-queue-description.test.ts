@@ -54,7 +54,8 @@ describe('Bull Board description of a key queue', () => {
   });
 
   test('limits that are off read as no limit', () => {
-    const text = describeKeyQueue(status({ limits: { minIntervalMs: 0, perMinute: 0, perDay: 0 } }));
+    const base = status({});
+    const text = describeKeyQueue({ ...base, limits: { minIntervalMs: 0, perMinute: 0, perDay: 0 }, account: { ...base.account, limit: 0 } });
     expect(text).toContain('account today 40 (no limit)');
     expect(text).toContain('account this minute 5 (no limit)');
   });

@@ -28,7 +28,7 @@ if paid then
     redis.call('ZREM', key_paid_pending(base), request_id)
     return {ACQUIRE.cancelled, 0}
   end
-  if key_disabled(base) then
+  if disabled_reason(base) then
     redis.call('ZREM', key_paid_pending(base), request_id)
     return {ACQUIRE.disabled, 0}
   end
@@ -66,7 +66,7 @@ if redis.call('EXISTS', KEYS[2]) == 1 then
   return {ACQUIRE.cancelled, 0}
 end
 
-if key_disabled(base) then
+if disabled_reason(base) then
   redis.call('ZREM', key_pending(base), request_id)
   return {ACQUIRE.disabled, 0}
 end

@@ -42,7 +42,7 @@ local function spacing_base(scope, base, abase)
 end
 
 -- Why a key is out of rotation (invalid, no credits), or nil when it may serve.
-local function key_disabled(base)
+local function disabled_reason(base)
   return redis.call('HGET', key_state(base), 'disabled')
 end
 

@@ -10,17 +10,17 @@ local sbase = spacing_base(ARGV[6], base, abase)
 local explicit = tonumber(ARGV[7])
 local now = now_ms()
 local start = next_start(abase, sbase, now, interval, per_minute)
-local key_minute = redis.call('ZCOUNT', key_minute(base), now - 60000, '+inf')
+local own_minute = redis.call('ZCOUNT', key_minute(base), now - 60000, '+inf')
 local account_minute = redis.call('ZCOUNT', key_minute(abase), now - 60000, '+inf')
 local day = redis.call('HMGET', key_day(base, day_number(now)), 'started', 'succeeded', 'failed', 'prompt_tokens', 'completion_tokens', 'paidStarted')
 local reserved = pending_count(key_pending(base), now)
 local paid_reserved = pending_count(key_paid_pending(base), now)
 local used, limit, source, account_started, upstream_used = account_day(abase, now, per_day, explicit)
 local account = redis.call('HMGET', key_state(abase), 'cooldownUntil', 'exhaustedUntil', 'masked', 'source', 'upLimit')
-local disabled = key_disabled(base) or ''
+local disabled = disabled_reason(base) or ''
 -- A flat field/value list, read by name in key-status.ts (decodeKeyStatusReply).
 return {
-  'now', now, 'nextStart', start, 'thisMinute', key_minute,
+  'now', now, 'nextStart', start, 'thisMinute', own_minute,
   'started', day[1] or '0', 'succeeded', day[2] or '0', 'failed', day[3] or '0',
   'promptTokens', day[4] or '0', 'completionTokens', day[5] or '0', 'paidStarted', day[6] or '0',
   'reserved', reserved, 'paidReserved', paid_reserved, 'disabled', disabled,

@@ -55,7 +55,7 @@ end
 if paid then
   for j = 1, #bases do
     local base = bases[j]
-    if not skipped[j] and not key_disabled(base) then
+    if not skipped[j] and not disabled_reason(base) then
       local queued = pending_count(key_paid_pending(base), now)
       local at = now
       if paid_per_minute > 0 then
@@ -71,7 +71,7 @@ else
     local base = bases[j]
     local abase = abases[j]
     local a = accounts[abase]
-    if not skipped[j] and not key_disabled(base) and not account_exhausted(abase, now) then
+    if not skipped[j] and not disabled_reason(base) and not account_exhausted(abase, now) then
       if a.used == nil then a.used, a.limit = account_day(abase, now, per_day, explicit) end
       local booked = a.used + a.pending
       if a.limit == 0 or booked < a.limit then
