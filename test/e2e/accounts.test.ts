@@ -146,6 +146,33 @@ describe('limits per account', () => {
   }, 60_000);
 });
 
+test('paid-model requests never wait behind free-model requests waiting for their slot', async () => {
+  stack = await startStack({
+    keys: 1,
+    env: { KEY_MIN_INTERVAL_MS: '200', KEY_REQUESTS_PER_MINUTE: '2', KEY_REQUESTS_PER_DAY: '0', QUEUE_TIMEOUT_MS: '120000' },
+    simulatorEnv: { SIM_PER_MINUTE: '2' },
+  });
+  const s = stack;
+  expect((await Promise.all([chat(s.url, 'free 1'), chat(s.url, 'free 2')])).map((r) => r.status)).toEqual([200, 200]);
+  // The account's minute is full: this one waits about a minute in the key's queue.
+  const gone = new AbortController();
+  const waiting = chat(s.url, 'free 3', { signal: gone.signal }).catch(() => undefined);
+  await waitFor(async () => {
+    const status = (await (await fetch(`${s.url}/api/status`)).json()) as { keys: { reserved: number }[] };
+    return status.keys[0]!.reserved === 1;
+  }, 'the third free request to wait');
+
+  const paid = await Promise.all(Array.from({ length: 4 }, (_, i) => chat(s.url, `paid ${i}`, { model: 'openai/gpt-4o' })));
+  expect(paid.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+  const records = completions(await s.sim.records());
+  expect(records.filter((r) => !r.free)).toHaveLength(4);
+  // The free request is still waiting for its slot: it has not reached upstream.
+  expect(records.filter((r) => r.free)).toHaveLength(2);
+  expect(records.filter((r) => r.limited)).toEqual([]);
+  gone.abort();
+  await waiting;
+}, 60_000);
+
 describe('accounts across processes', () => {
   test('two API and two worker processes hold the account, not the key, to its minute', async () => {
     const keys = Array.from({ length: 4 }, fakeKey);

@@ -39,6 +39,7 @@ async function boardQueues(query = ''): Promise<{ text: string; queues: BoardQue
   const text = await res.text();
   return { text, queues: (JSON.parse(text) as { queues: BoardQueue[] }).queues };
 }
+const keyQueues = (queues: BoardQueue[]): BoardQueue[] => queues.filter((q) => q.name.startsWith('key-'));
 
 describe('Bull Board', () => {
   test('the page is served behind the admin guard', async () => {
@@ -49,8 +50,11 @@ describe('Bull Board', () => {
   });
 
   test('lists every key queue under its masked key, read-only, with its state', async () => {
-    const { queues, text } = await boardQueues();
+    const { queues: all, text } = await boardQueues();
+    const queues = keyQueues(all);
     expect(queues.map((q) => q.displayName).sort()).toEqual(stack.keys.map(maskKey).sort());
+    // Paid-model requests of every key wait in one queue of their own.
+    expect(all.filter((q) => !q.name.startsWith('key-')).map((q) => [q.name, q.readOnlyMode])).toEqual([['paid', true]]);
     for (const q of queues) {
       expect(q.name).toMatch(/^key-[0-9a-f]{12}$/);
       expect(q.readOnlyMode).toBe(true);
@@ -72,7 +76,7 @@ describe('Bull Board', () => {
     );
     for (let i = 0; i < 3; i++) expect((await chat(stack.url, `more ${i}`, { headers })).status).toBe(200);
     await waitFor(
-      async () => (await boardQueues()).queues.every((q) => q.description?.startsWith('exhausted for today (resets 00:00:00 UTC)')),
+      async () => keyQueues((await boardQueues()).queues).every((q) => q.description?.startsWith('exhausted for today (resets 00:00:00 UTC)')),
       'every description to say exhausted',
     );
     expect((await chat(stack.url, 'too many', { headers })).status).toBe(429);

@@ -23,6 +23,10 @@ import type { Logger } from 'pino';
 import { runUpstreamJob } from './run-upstream-job.js';
 import { startKeyProbe } from './key-probe.js';
 import { AccountDiscovery } from './account-discovery.js';
+import { startPaidWorker } from './paid-worker.js';
+
+/** Paid-model requests one worker process runs at once, over all keys (KEY_CONCURRENCY per key, up to this). */
+const PAID_CONCURRENCY_CAP = 256;
 import { UpstreamClient } from './upstream/upstream-client.js';
 
 import type { KeyWorkerContext } from './worker-context.js';
@@ -81,6 +85,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
     onError: (err) => logger.debug({ err }, 'could not write metrics; kept for the next flush'),
   });
 
+  const contexts = new Map<string, KeyWorkerContext>();
   const workers = keys.map((key) => {
     const log = logger.child({ keyId: key.id });
     const queueName = keyQueueName(key.id);
@@ -99,6 +104,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       metrics,
       logger: log,
     };
+    contexts.set(key.id, ctx);
     const handle = async (job: Job<UpstreamJobData, UpstreamJobResult>): Promise<UpstreamJobResult> => {
       if (job.name !== (JobName.Upstream as string)) throw new Error(`unknown job name ${job.name}`);
       const data = upstreamJobSchema.parse(job.data);
@@ -125,8 +131,16 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
     worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
     return worker;
   });
+  const paid = startPaidWorker(contexts, {
+    connection: bullmq,
+    prefix: config.redisPrefix,
+    name: workerName,
+    concurrency: Math.min(PAID_CONCURRENCY_CAP, config.keyConcurrency * keys.length),
+  });
+  paid.on('error', (err) => logger.warn({ err: err.message }, 'paid worker error'));
+  workers.push(paid);
   for (const w of workers) void w.run();
-  logger.info({ keys: workers.length, concurrency: config.keyConcurrency }, 'key workers started');
+  logger.info({ keys: keys.length, concurrency: config.keyConcurrency }, 'key workers started');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>

@@ -35,15 +35,16 @@ export async function reroute(ctx: KeyWorkerContext, data: ParsedUpstreamJob, o:
     limits: ctx.limits,
     accountMap: ctx.slot.accountMap,
     quota: data.quota,
+    moving: o.soonerThanMs !== undefined,
     queueTimeoutMs: o.soonerThanMs === undefined ? remaining : Math.min(remaining, o.soonerThanMs - 1_000),
   });
   if (decision.kind !== 'routed') return decision;
   const key = ctx.queues.keys[decision.index];
   if (!key) throw new Error('router returned an unknown key');
   const hop = data.hop + 1;
-  await ctx.queues.get(key.id).add(
+  await ctx.queues.queueFor(key.id, data.quota).add(
     JobName.Upstream,
-    { ...data, attempt: o.attempt, hop },
+    { ...data, attempt: o.attempt, hop, ...(data.quota === 'paid' ? { keyId: key.id } : {}) },
     { jobId: upstreamJobId(data.requestId, hop), delay: o.delayMs, ...JOB_RETENTION },
   );
   ctx.metrics.inc(METRICS.limitEvents, { key_id: ctx.key.id, event: 'reroute' });

@@ -1,9 +1,10 @@
 -- Picks the key whose next free slot comes first for one new request and reserves a place on it,
 -- atomically, so several API processes never promise the same quota twice. A free-model request
 -- is routed by its account's state (minute, today's use, cooldown) and the spacing; a paid-model
--- one to the usable key with the least work waiting (it counts toward no free-model limit).
+-- one (it counts toward no free-model limit) to the usable key with the least paid work waiting.
 -- ARGV: requestId, pendingTtlMs, queueTimeoutMs, interval, perMinute, perDay, accountMap,
---       spacingScope, perDayExplicit (0/1), quota ('free' | 'paid'), paidPerMinute, base1, base2, ...
+--       spacingScope, perDayExplicit (0/1), quota ('free' | 'paid'), paidPerMinute,
+--       moving (1: a queued request looking for a sooner slot), base1, base2, ...
 -- (a base prefixed with '!' is skipped: a key the request must not go back to)
 -- Returns {index, ms}: index >= 1 chosen key (ms = estimated wait), ROUTE.noneToday none can serve today
 -- (ms until the day resets), ROUTE.tooLong the estimated wait exceeds the queue timeout (ms = estimate).
@@ -18,7 +19,8 @@ local scope = ARGV[8]
 local explicit = tonumber(ARGV[9])
 local paid = ARGV[10] == 'paid'
 local paid_per_minute = tonumber(ARGV[11])
-local FIRST = 12
+local moving = ARGV[12] == '1'
+local FIRST = 13
 local now = now_ms()
 
 local bases, skipped, abases, pend = {}, {}, {}, {}
@@ -62,8 +64,7 @@ if paid then
         at = window_free_at(key_paid_minute(base), now, MINUTE_WINDOW_MS, paid_per_minute)
           + math.floor(queued / paid_per_minute) * MINUTE_WINDOW_MS
       end
-      -- Keys without free-model work waiting first: their queue is never held back for a slot.
-      consider(j, at, -pend[j], queued)
+      consider(j, at, 0, queued)
     end
   end
 else
@@ -78,7 +79,11 @@ else
         local sbase = spacing_base(scope, base, abase)
         local spaced = pend[j]
         if scope == 'account' then spaced = a.pending end
-        local at = estimate_start(abase, sbase, now, interval, per_minute, spaced, a.pending)
+        -- A request already queued has waited longer than most of its account's other reservations:
+        -- for it only the target key's own queue counts ahead of it (acquire still holds the limits).
+        local queued = a.pending
+        if moving then queued = pend[j] end
+        local at = estimate_start(abase, sbase, now, interval, per_minute, spaced, queued)
         -- Ties go to the account with more left today, then to the key with less waiting.
         local left = 1e15
         if a.limit > 0 then left = a.limit - booked end

@@ -19,9 +19,11 @@ const FRESH_MS = 1_000;
  */
 export function bullBoardRouter(queues: KeyQueues, statuses: KeyStatusReader, logger: Logger): Router {
   const adapters = new Map(queues.keys.map((key) => [key.id, new KeyQueueAdapter(queues.get(key.id), key.masked)]));
+  const paid = new KeyQueueAdapter(queues.paid, 'paid models (all keys)');
+  paid.setDescription('paid-model requests of every key: not held to the free-model limits, each job names its key (keyId)');
   const serverAdapter = new ExpressAdapter().setBasePath(BULL_BOARD_PATH);
   createBullBoard({
-    queues: [...adapters.values()],
+    queues: [...adapters.values(), paid],
     serverAdapter,
     // showWorkers would run a CLIENT LIST per queue on every poll.
     options: { uiConfig: { boardTitle: 'OpenRouter keys', showWorkers: false } },

@@ -100,7 +100,7 @@ export class Gateway {
     }
     const key = o.queues.keys[decision.index];
     if (!key) throw new Error('router returned an unknown key');
-    const queue = o.queues.get(key.id);
+    const queue = o.queues.queueFor(key.id, quota);
     const base = o.queues.redisKeys.keyBase(key.id);
 
     let settle: { resolve: () => void; reject: (err: unknown) => void } | undefined;
@@ -125,6 +125,7 @@ export class Gateway {
       stream: request.stream,
       enqueuedAt: Date.now(),
       quota,
+      ...(quota === 'paid' ? { keyId: key.id } : {}),
     };
     try {
       await this.redisCall(() => queue.add(JobName.Upstream, data, { jobId: requestId, ...JOB_RETENTION }));
@@ -165,7 +166,7 @@ export class Gateway {
     const { o } = this;
     try {
       await cancelRequest(o.redis, o.queues.redisKeys, requestId);
-      const removed = await o.queues.get(keyId).remove(requestId);
+      const removed = await o.queues.queueFor(keyId, quota).remove(requestId);
       if (removed === 1) await releaseReservation(o.redis, base, requestId, quota);
     } catch (err) {
       o.logger.warn({ err, requestId }, 'could not cancel a request');

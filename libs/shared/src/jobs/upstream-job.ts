@@ -31,6 +31,8 @@ export const upstreamJobSchema = z.object({
   enqueuedAt: z.number().int().positive().optional(),
   /** Which limits hold the request (requestQuota()): a `:free` model's, or none but the paid cap. */
   quota: z.enum(['free', 'paid']).default('free'),
+  /** The key a paid-model request was routed to (the paid queue is shared by every key). */
+  keyId: z.string().min(1).optional(),
 });
 export type UpstreamJobData = z.input<typeof upstreamJobSchema>;
 export type ParsedUpstreamJob = z.output<typeof upstreamJobSchema>;

@@ -1,15 +1,18 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { keyQueueName } from './queue-names.js';
+import { PAID_QUEUE_NAME, keyQueueName } from './queue-names.js';
+import type { RequestQuota } from '../accounts/request-quota.js';
 import type { RedisKeys } from '../limits/redis-keys.js';
 import type { UpstreamJobData, UpstreamJobResult } from '../jobs/upstream-job.js';
 import type { UpstreamKey } from '../keys/upstream-key.js';
 
 export type KeyQueue = Queue<UpstreamJobData, UpstreamJobResult>;
 
-/** The producer side of every key's queue (the API enqueues, workers reroute), on one shared connection. */
+/** The producer side of every key's queue and of the paid queue (the API enqueues, workers reroute), on one shared connection. */
 export class KeyQueues {
   readonly byId = new Map<string, KeyQueue>();
+  /** Paid-model requests of every key (PAID_QUEUE_NAME); each job's `keyId` says which key. */
+  readonly paid: KeyQueue;
 
   constructor(
     readonly keys: readonly UpstreamKey[],
@@ -20,6 +23,12 @@ export class KeyQueues {
     for (const key of keys) {
       this.byId.set(key.id, new Queue(keyQueueName(key.id), { connection: redis, prefix: redisKeys.prefix }));
     }
+    this.paid = new Queue(PAID_QUEUE_NAME, { connection: redis, prefix: redisKeys.prefix });
+  }
+
+  /** Where a request routed to this key waits: the key's own queue, or the paid queue. */
+  queueFor(keyId: string, quota: RequestQuota): KeyQueue {
+    return quota === 'paid' ? this.paid : this.get(keyId);
   }
 
   get(keyId: string): KeyQueue {
@@ -36,6 +45,6 @@ export class KeyQueues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.byId.values()].map((q) => q.close()));
+    await Promise.all([...this.byId.values(), this.paid].map((q) => q.close()));
   }
 }

@@ -5,3 +5,10 @@
 export function keyQueueName(keyId: string): string {
   return `key-${keyId}`;
 }
+
+/**
+ * The one queue of paid-model requests, shared by every key (each job names its key): they are
+ * held to none of the free-model limits, so they must never wait behind a key queue's limiter.
+ * WARNING: renaming it strands the paid-model jobs already queued.
+ */
+export const PAID_QUEUE_NAME = 'paid';

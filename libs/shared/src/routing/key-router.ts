@@ -24,6 +24,8 @@ export interface RouteInput {
   /** `RedisKeys.accountOfKey()` */
   accountMap: string;
   quota?: RequestQuota;
+  /** A queued request looking for a sooner slot on another key (only that key's queue counts ahead of it). */
+  moving?: boolean;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function routeRequest(redis: Redis, input: RouteInput): Promise<Rou
       explicit,
       input.quota ?? 'free',
       input.limits.paidPerMinute ?? 0,
+      input.moving ? 1 : 0,
       ...input.bases.map((b) => (input.exclude?.includes(b) ? `!${b}` : b)),
     ]),
   );

@@ -1,0 +1,46 @@
+import { RateLimitError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { JOB_RETENTION, JobName, PAID_QUEUE_NAME, upstreamJobSchema, type UpstreamJobData, type UpstreamJobResult } from '@ork/shared';
+import { runUpstreamJob } from './run-upstream-job.js';
+import type { KeyWorkerContext } from './worker-context.js';
+
+export interface PaidWorkerOptions {
+  connection: Redis;
+  prefix: string;
+  name: string;
+  /** Requests this process runs at once, over all keys. */
+  concurrency: number;
+}
+
+/**
+ * Runs paid-model requests from the one paid queue, each on the key it was routed to (`keyId`),
+ * through the same job runner as the key queues. Nothing holds this queue back: paid models
+ * count toward none of the free-model limits, so they never wait for a key's free slot.
+ */
+export function startPaidWorker(contexts: ReadonlyMap<string, KeyWorkerContext>, o: PaidWorkerOptions): Worker<UpstreamJobData, UpstreamJobResult> {
+  const fallback = [...contexts.values()][0];
+  const handle = async (job: Job<UpstreamJobData, UpstreamJobResult>): Promise<UpstreamJobResult> => {
+    if (job.name !== (JobName.Upstream as string)) throw new Error(`unknown job name ${job.name}`);
+    const data = upstreamJobSchema.parse(job.data);
+    // A key no longer configured: any key can serve a paid request.
+    const ctx = contexts.get(data.keyId ?? '') ?? fallback;
+    if (!ctx) throw new Error('no upstream key configured');
+    const run = await runUpstreamJob(ctx, data, ctx.logger.child({ requestId: data.requestId, quota: 'paid' }));
+    if (run === 'requeue') throw new RateLimitError();
+    return run;
+  };
+  const worker = new Worker<UpstreamJobData, UpstreamJobResult>(PAID_QUEUE_NAME, handle, {
+    connection: o.connection,
+    prefix: o.prefix,
+    name: o.name,
+    concurrency: o.concurrency,
+    // BullMQ's manual rate limiting needs a limiter; this one never binds.
+    limiter: { max: 1_000_000_000, duration: 1_000 },
+    autorun: false,
+    lockDuration: 10_000,
+    stalledInterval: 5_000,
+    maxStalledCount: 3,
+    ...JOB_RETENTION,
+  });
+  return worker;
+}
