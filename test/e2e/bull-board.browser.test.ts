@@ -67,9 +67,14 @@ test.skipIf(missing)('headless Chromium opens Bull Board with Basic auth, sees e
     for (const key of stack.keys) {
       await page.getByText(maskKey(key), { exact: true }).first().waitFor({ state: 'visible', timeout: 15_000 });
     }
-    // Each card's info tip holds the key's state: hover one so the screenshot shows it too.
-    await page.locator('[data-base-ui-tooltip-trigger]').first().hover();
-    await page.getByText(/^active · today \d+ \(no limit\)|^active · today \d+\/200 started/).first().waitFor({ timeout: 15_000 });
+    // Each card's info tip holds the key's state: hover a key's card (the paid queue has one too)
+    // so the screenshot shows it.
+    const keyTip = page.getByText(/^active · account \S+ \(upstream\) · account today \d+( \(no limit\)|\/200)/).first();
+    for (const trigger of await page.locator('[data-base-ui-tooltip-trigger]').all()) {
+      await trigger.hover();
+      if (await keyTip.isVisible()) break;
+    }
+    await keyTip.waitFor({ timeout: 15_000 });
     const html = await page.content();
     for (const key of stack.keys) expect(html).not.toContain(key.slice(9, 40));
     await mkdir(ARTIFACTS, { recursive: true });
