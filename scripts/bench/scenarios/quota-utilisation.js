@@ -57,6 +57,13 @@ export async function quotaUtilisation(stack, { progress, accounts }) {
   let burst;
   try {
     // One request per key warms every hop; then every key's slot is allowed to come free again.
+    if (accounts !== undefined) {
+      // Spaced per account, the warm-up's own requests are 260 ms apart, and the very first ones a
+      // cold simulator stamps late (lazy compilation, new sockets): warm it up once unchecked.
+      progress('quota utilisation: cold warm-up (one request per key, not checked)');
+      check('cold warm-up', await runLoad({ client, path: CHAT_PATH.proxied, concurrency: keys, total: keys, tag: 'quota cold' }));
+      await new Promise((r) => setTimeout(r, 4 * SPACING_MS));
+    }
     progress('quota utilisation: warm-up (one request per key)');
     check('warm-up', await runLoad({ client, path: CHAT_PATH.proxied, concurrency: keys, total: keys, tag: 'quota warm-up' }));
     await new Promise((r) => setTimeout(r, 4 * SPACING_MS));
@@ -67,7 +74,8 @@ export async function quotaUtilisation(stack, { progress, accounts }) {
   }
 
   // The warm-up stays in the records checked: a too-early first burst request would count too.
-  const records = (await stack.sim.control.records()).filter((r) => r.path.endsWith('/chat/completions'));
+  const content = (r) => (typeof r.body?.messages?.[0]?.content === 'string' ? r.body.messages[0].content : '');
+  const records = (await stack.sim.control.records()).filter((r) => r.path.endsWith('/chat/completions') && !content(r).startsWith('quota cold'));
   const burstRecords = records.filter((r) => typeof r.body?.messages?.[0]?.content === 'string' && r.body.messages[0].content.startsWith('quota burst'));
   const violations = findViolations(records, { minIntervalMs: SPACING_MS }, { spacingPer });
   const stats = spacingPer === 'key' ? spacingStats(burstRecords) : spacingStats(burstRecords.map((r) => ({ ...r, key: r.account })));
