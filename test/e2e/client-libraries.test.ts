@@ -169,7 +169,8 @@ describe('a spent day is each client’s own 429 error', () => {
       expect(err).toBeInstanceOf(RateLimitError);
       expect(err).toMatchObject({ status: 429, lc_error_code: 'MODEL_RATE_LIMIT' });
     }
-    expect(await rejection(c.langchainEmbeddings().embedQuery('x'))).toBeInstanceOf(RateLimitError);
+    // A paid embedding model is not held to the free-model day (OpenRouter counts only `:free` models).
+    expect((await c.langchainEmbeddings().embedQuery('x')).length).toBeGreaterThan(0);
     for (const [name, model] of Object.entries(c.sdkModels())) {
       const err = await rejection(generateText({ model, prompt: 'one too many', maxRetries: 0 }));
       expect(APICallError.isInstance(err), name).toBe(true);
@@ -177,9 +178,9 @@ describe('a spent day is each client’s own 429 error', () => {
       expect(Number((err as APICallError).responseHeaders?.['retry-after']), name).toBeGreaterThan(0);
     }
     for (const [name, model] of Object.entries(c.sdkEmbeddings())) {
-      const err = await rejection(embed({ model, value: 'x', maxRetries: 0 }));
-      expect((err as APICallError).statusCode, name).toBe(429);
+      expect((await embed({ model, value: 'x', maxRetries: 0 })).embedding.length, name).toBeGreaterThan(0);
     }
-    expect(await stack.sim.records()).toHaveLength(1);
+    // One free-model request reached upstream: the day's only one; the rest were refused by the gateway.
+    expect((await stack.sim.records()).filter((r) => r.free)).toHaveLength(1);
   });
 });

@@ -114,11 +114,11 @@ describe('read-only routes', () => {
 
   it('records every endpoint, and counts responses and embeddings in the limit check', async () => {
     await post(sim.url, '/responses', { model: MODEL, input: 'x' });
-    await post(sim.url, '/embeddings', { model: 'm', input: 'x' });
+    await post(sim.url, '/embeddings', { model: MODEL, input: 'x' });
     await get(sim.url, '/embeddings/models', null);
     const paths = sim.records().map((r) => r.path);
     expect(paths).toEqual(['/api/v1/responses', '/api/v1/embeddings', '/api/v1/embeddings/models']);
-    // Two model requests from one key back to back: a 10 s spacing rule sees them.
+    // Two free-model requests from one key back to back: a 10 s spacing rule sees them.
     expect(findViolations(sim.records(), { minIntervalMs: 10_000 }).map((v) => v.kind)).toEqual(['spacing']);
   });
 });
