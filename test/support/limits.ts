@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { checkLimits, type CheckedRecord, type LimitReport, type LimitSpec } from '@ork/simulator';
+import { checkLimits, type CheckOptions, type CheckedRecord, type LimitReport, type LimitSpec } from '@ork/simulator';
 
 /**
  * The limit assertion of every e2e test: the promise is on departures (each worker stamps the
@@ -7,8 +7,13 @@ import { checkLimits, type CheckedRecord, type LimitReport, type LimitSpec } fro
  * limits. Arrival stamps at the fake can run late when its process waits for CPU, so arrival
  * gaps are only reported, with ARRIVAL_TOLERANCE_MS; they never decide a test.
  */
-export function expectWithinLimits(records: readonly CheckedRecord[], limits: LimitSpec, keys: readonly string[]): LimitReport {
-  const report = checkLimits(records, limits, { countOnlyKeys: keys });
+export function expectWithinLimits(
+  records: readonly CheckedRecord[],
+  limits: LimitSpec,
+  keys: readonly string[],
+  per: Pick<CheckOptions, 'limitsPer' | 'spacingPer'> = {},
+): LimitReport {
+  const report = checkLimits(records, limits, { ...per, countOnlyKeys: keys });
   if (report.arrivals.length > 0) {
     // Reported, not asserted: see ARRIVAL_TOLERANCE_MS.
     console.warn(`arrivals beyond the ${report.arrivalToleranceMs} ms tolerance:`, report.arrivals);

@@ -32,7 +32,7 @@ describe('the scripts clock', () => {
     const base = fx.keys.keyBase('clock');
     await fx.redis.set(fx.keys.testClockOffset(), String(5 * HOUR));
     const [seconds] = await fx.redis.time();
-    const production = await readKeyLimitStatus(fx.redis, base, LIMITS);
+    const production = await readKeyLimitStatus(fx.redis, { id: 'clock', base }, LIMITS, fx.keys.accountOfKey());
     // resetsAt is the next midnight after the script's "now".
     const realMidnight = (Math.floor((Number(seconds) * 1000) / 86_400_000) + 1) * 86_400_000;
     expect(Date.parse(production.resetsAt)).toBe(realMidnight);
@@ -41,7 +41,7 @@ describe('the scripts clock', () => {
     try {
       useTestClock(onClock, fx.keys.testClockOffset());
       await fx.redis.set(fx.keys.testClockOffset(), String(-Number(seconds) * 1000 + 86_400_000 * 10 + 1_000));
-      const shifted = await readKeyLimitStatus(onClock, base, LIMITS);
+      const shifted = await readKeyLimitStatus(onClock, { id: 'clock', base }, LIMITS, fx.keys.accountOfKey());
       // Now ≈ 1 s into day 10 of 1970 on the test clock.
       expect(shifted.resetsAt).toBe('1970-01-12T00:00:00.000Z');
     } finally {
