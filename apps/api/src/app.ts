@@ -7,6 +7,7 @@ import type { KeyQueues } from '@ork/shared';
 import { adminSurface } from './admin/admin-surface.js';
 import { clientAuth } from './client-keys/client-auth.js';
 import { cors } from './middleware/cors.js';
+import { hostGuard } from './middleware/host-guard.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { requireJson } from './middleware/require-json.js';
@@ -60,6 +61,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(adminSurface({ config, clientKeys, queues, statuses, metrics: metricsEndpoint, upstreamErrors, logger }));
 
   const openai = express.Router();
+  // Open without a client key: a DNS-rebinding page must not reach the pool under its own name.
+  if (!config.apiKeyAuthEnabled) openai.use(hostGuard(config.allowedHosts));
   openai.use(cors(config.corsOrigins));
   if (config.apiKeyAuthEnabled) openai.use(clientAuth(clientKeys, logger));
   openai.use(requireJson());

@@ -14,6 +14,7 @@ import {
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { answerMalformedRequests } from './http/client-error.js';
+import { corsRule, exposureWarning } from './http/exposure.js';
 import { Gateway } from './gateway/gateway.js';
 import { KeyQueues } from '@ork/shared';
 import { KeyStatusReader } from './status/key-status-reader.js';
@@ -95,6 +96,9 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
     logger.info({ trustProxy: config.trustProxy }, 'admin surface answers loopback callers only (AUTH_ENABLED=false)');
   }
   if (!config.apiKeyAuthEnabled) logger.info('OpenAI routes need no client key (API_KEY_AUTH_ENABLED=false)');
+  logger.info({ corsOrigins: config.corsOrigins, allowedHosts: config.allowedHosts }, `browsers may call the OpenAI routes from ${corsRule(config)}`);
+  const warning = exposureWarning(config);
+  if (warning) logger.warn({ host: config.host }, warning);
 
   let closing: Promise<void> | undefined;
   // While closing, a keep-alive connection is dropped as soon as its last answer is out,

@@ -51,6 +51,16 @@ describe('who counts as a local admin caller (AUTH_ENABLED=false)', () => {
     expect(local('10.4.0.7', {}, renderLike)).toBe(false);
   });
 
+  test('a trusted proxy on another machine cannot vouch for a loopback caller (issue 12, finding 2)', () => {
+    expect(decideLocalCaller('10.4.0.7', { 'x-forwarded-for': '127.0.0.1' }, renderLike)).toEqual({
+      local: false,
+      reason: '10.4.0.7 reported a loopback caller, which only a proxy on this machine can',
+    });
+    expect(local('10.4.0.7', { 'x-forwarded-for': '::1' }, new TrustedProxies(['10.4.0.7']))).toBe(false);
+    // A remote trusted hop behind a local proxy cannot either.
+    expect(local('127.0.0.1', { 'x-forwarded-for': '127.0.0.1, 10.4.0.7' }, new TrustedProxies(['loopback', 'private']))).toBe(false);
+  });
+
   test('an untrusted peer cannot vouch for anyone, and unreadable headers count as remote', () => {
     expect(local('127.0.0.2', { 'x-forwarded-for': '127.0.0.1' }, new TrustedProxies(['127.0.0.1']))).toBe(false);
     expect(local('127.0.0.1', { 'x-forwarded-for': 'unknown' }, loopbackProxy)).toBe(false);

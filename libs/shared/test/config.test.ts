@@ -17,7 +17,9 @@ describe('parseConfig', () => {
       queueTimeoutMs: 600_000,
       apiKeyAuthEnabled: false,
       adminAuth: { enabled: false },
-      corsOrigins: ['*'],
+      corsOrigins: [],
+      corsDefaulted: true,
+      allowedHosts: [],
       logLevel: 'info',
     });
   });

@@ -4,6 +4,7 @@ import type { MetricsEndpoint } from '../metrics/metrics-endpoint.js';
 import type { Logger } from 'pino';
 import type { KeyQueues } from '@ork/shared';
 import { adminGuard } from '../middleware/admin-guard.js';
+import { hostGuard } from '../middleware/host-guard.js';
 import { keysRouter } from '../routes/keys.route.js';
 import { metricsRouter } from '../routes/metrics.route.js';
 import { statusRouter } from '../routes/status.route.js';
@@ -28,6 +29,8 @@ export interface AdminSurfaceDeps {
 /** The admin surface: the guard and the cross-site check first, then /api/status, /api/keys, /metrics, the dashboard and Bull Board. */
 export function adminSurface({ config, clientKeys, queues, statuses, metrics, upstreamErrors, logger }: AdminSurfaceDeps): Router {
   const router = Router();
+  // Without a password, "loopback caller" is all that guards it; a DNS-rebinding page is one.
+  if (!config.adminAuth.enabled) router.use([...ADMIN_PATHS], hostGuard(config.allowedHosts));
   router.use([...ADMIN_PATHS], adminGuard(config.adminAuth, config.trustProxy), sameOriginWrites());
   router.use(statusRouter(statuses, clientKeys, config.apiKeyAuthEnabled, upstreamErrors));
   router.use(keysRouter(clientKeys));

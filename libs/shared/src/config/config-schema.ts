@@ -90,7 +90,21 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', message: `entry ${(err as Error).message}` });
         }
       }),
-    CORS_ORIGINS: commaList.transform((list) => (list.length === 0 ? ['*'] : list)),
+    /**
+     * Unset: `*` when client keys are required, otherwise no cross-origin caller at all, so no web
+     * page can spend a keyless pool from its visitor's browser (see corsOrigins in config.ts).
+     */
+    CORS_ORIGINS: commaList,
+    /**
+     * Host names (besides IP addresses and localhost) the service answers to while a surface is open
+     * without credentials; `*` turns the check off. Stops DNS rebinding.
+     */
+    ALLOWED_HOSTS: commaList
+      .transform((list) => list.map((h) => h.toLowerCase()))
+      .superRefine((list, ctx) => {
+        const bad = list.find((h) => h !== '*' && !/^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(h));
+        if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `entry "${bad}" is not a host name (no scheme, port or path; *.example.com for subdomains)` });
+      }),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Human-readable logs (pino-pretty, a dev dependency); also on with NODE_ENV=development. */
     LOG_PRETTY: bool,

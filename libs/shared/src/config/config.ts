@@ -43,7 +43,12 @@ export interface AppConfig {
   adminAuth: { enabled: boolean; username: string; password: string };
   /** TRUST_PROXY entries (`loopback`, `private`, addresses, CIDRs); empty trusts no proxy. */
   trustProxy: string[];
+  /** Origins allowed on the OpenAI routes: CORS_ORIGINS, or its default (see corsDefault). */
   corsOrigins: string[];
+  /** Whether corsOrigins is the default rule rather than CORS_ORIGINS. */
+  corsDefaulted: boolean;
+  /** ALLOWED_HOSTS: DNS names accepted in `Host` besides localhost (IP addresses always are); `*` = any. */
+  allowedHosts: string[];
   logLevel: RawConfig['LOG_LEVEL'];
   logPretty: boolean;
   /** TEST_HOOKS: the test clock and departure stamps (test/support/test-clock.ts); never on outside NODE_ENV=test. */
@@ -59,6 +64,15 @@ export type RedisTarget = Pick<AppConfig, 'redisUrl' | 'redisUrlGiven'>;
 
 function toRedisTarget(c: { REDIS_URL?: string | undefined; REDIS_DEFAULT_PORT: number }): RedisTarget {
   return { redisUrl: c.REDIS_URL ?? defaultRedisUrl(c.REDIS_DEFAULT_PORT), redisUrlGiven: c.REDIS_URL !== undefined };
+}
+
+/**
+ * CORS_ORIGINS unset: any origin when every caller needs a client key (a page cannot spend what it
+ * has no key for), none when the pool is open, since any web page could otherwise spend it from its
+ * visitor's browser.
+ */
+export function corsDefault(apiKeyAuthEnabled: boolean): string[] {
+  return apiKeyAuthEnabled ? ['*'] : [];
 }
 
 function toAppConfig(c: RawConfig, env: Record<string, string | undefined>): AppConfig {
@@ -87,7 +101,9 @@ function toAppConfig(c: RawConfig, env: Record<string, string | undefined>): App
     apiKeyAuthEnabled: c.API_KEY_AUTH_ENABLED,
     adminAuth: { enabled: c.AUTH_ENABLED, username: c.AUTH_USERNAME, password: c.AUTH_PASSWORD },
     trustProxy: c.TRUST_PROXY,
-    corsOrigins: c.CORS_ORIGINS,
+    corsOrigins: c.CORS_ORIGINS.length > 0 ? c.CORS_ORIGINS : corsDefault(c.API_KEY_AUTH_ENABLED),
+    corsDefaulted: c.CORS_ORIGINS.length === 0,
+    allowedHosts: c.ALLOWED_HOSTS,
     logLevel: c.LOG_LEVEL,
     logPretty: c.LOG_PRETTY || c.NODE_ENV === 'development',
     testHooks: c.TEST_HOOKS,
