@@ -163,9 +163,27 @@ describe('keys that leave rotation', () => {
     const res = await chat(stack.url, 'nobody home');
     expect(res.status).toBe(503);
     expect(res.body.error).toMatchObject({ code: 'no_usable_key' });
-    // Later requests are refused at once, without asking upstream again.
+    // Later requests are refused at once, without asking upstream again, with the same 503:
+    // not a 429 daily_limit_reached until midnight (issue 12, finding 8).
     const again = await chat(stack.url, 'still nobody');
-    expect(again.status).toBe(429);
+    expect(again.status).toBe(503);
+    expect(again.body.error).toMatchObject({ type: 'service_unavailable', code: 'no_usable_key' });
+    expect(String((again.body.error as { message: string }).message)).toContain('OpenRouter refused all 1');
+    expect(again.headers.get('retry-after')).toBeNull();
     expect(completions(await stack.sim.records())).toHaveLength(1);
+  });
+
+  test('requests queued when every key is refused (401 and 402) all get the 503 no_usable_key', async () => {
+    stack = await startStack({ keys: 2, env: { ...noLimits, KEY_MIN_INTERVAL_MS: '300' } });
+    const [a, b] = stack.keys as [string, string];
+    await stack.sim.configure({ faults: [{ key: a, status: 401, times: 1000 }, { key: b, status: 402, times: 1000 }] });
+    const s = stack;
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => chat(s.url, `queued ${i}`)));
+    for (const r of results) {
+      expect(r.status).toBe(503);
+      expect(r.body.error).toMatchObject({ code: 'no_usable_key' });
+    }
+    // Each key was tried once, never in a loop.
+    expect(completions(await stack.sim.records())).toHaveLength(2);
   });
 });

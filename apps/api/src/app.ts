@@ -8,6 +8,7 @@ import { adminSurface } from './admin/admin-surface.js';
 import { clientAuth } from './client-keys/client-auth.js';
 import { cors } from './middleware/cors.js';
 import { hostGuard } from './middleware/host-guard.js';
+import { rejectDeepJson } from './middleware/json-depth.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { requireJson } from './middleware/require-json.js';
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps): Express {
   if (config.apiKeyAuthEnabled) openai.use(clientAuth(clientKeys, logger));
   openai.use(requireJson());
   openai.use(express.json({ limit: config.maxBodyBytes, type: ['application/json', '+json'], strict: false }));
+  openai.use(rejectDeepJson());
   openai.use(completionsRouter(gateway, new IdempotencyStore(redis, config.redisPrefix), config.queueTimeoutMs));
   openai.use(catalogRouter(deps.embeddingModels, deps.upstreamCache));
   openai.use(modelsRouter(models));

@@ -1,4 +1,4 @@
-import type { ParsedUpstreamJob, RouteDecision } from '@ork/shared';
+import { NoUsableKeyError, type ParsedUpstreamJob, type RouteDecision } from '@ork/shared';
 import type { KeyWorkerContext } from './worker-context.js';
 
 /** Tells the waiting client that no key can take its request any more. */
@@ -7,6 +7,11 @@ export async function replyRefusal(
   data: ParsedUpstreamJob,
   refusal: Exclude<RouteDecision, { kind: 'routed' }>,
 ): Promise<void> {
+  if (refusal.kind === 'no-usable-key') {
+    const { status, code, message } = new NoUsableKeyError(ctx.queues.keys.length);
+    await ctx.replies.send(data.replyTo, data.requestId, { type: 'error', status, code: code ?? 'no_usable_key', message });
+    return;
+  }
   if (refusal.kind === 'exhausted') {
     await ctx.replies.send(data.replyTo, data.requestId, {
       type: 'error',

@@ -7,7 +7,8 @@
 --       moving (1: a queued request looking for a sooner slot), base1, base2, ...
 -- (a base prefixed with '!' is skipped: a key the request must not go back to)
 -- Returns {index, ms}: index >= 1 chosen key (ms = estimated wait), ROUTE.noneToday none can serve today
--- (ms until the day resets), ROUTE.tooLong the estimated wait exceeds the queue timeout (ms = estimate).
+-- (ms until the day resets), ROUTE.noneUsable every key is invalid or out of credits,
+-- ROUTE.tooLong the estimated wait exceeds the queue timeout (ms = estimate).
 local request_id = ARGV[1]
 local pending_ttl = tonumber(ARGV[2])
 local queue_timeout = tonumber(ARGV[3])
@@ -93,6 +94,14 @@ else
   end
 end
 
+if best == 0 then
+  -- Keys out of rotation for good (invalid, no credits), as opposed to done for today.
+  local disabled = 0
+  for j = 1, #bases do
+    if disabled_reason(bases[j]) then disabled = disabled + 1 end
+  end
+  if disabled == #bases then return {ROUTE.noneUsable, 0} end
+end
 if best == 0 then
   return {ROUTE.noneToday, (day_number(now) + 1) * DAY_MS - now}
 end

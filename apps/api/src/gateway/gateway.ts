@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import {
   GatewayTimeoutError,
   JOB_RETENTION,
+  NoUsableKeyError,
   JobName,
   RateLimitedError,
   ServiceUnavailableError,
@@ -90,6 +91,7 @@ export class Gateway {
         { code: 'daily_limit_reached' },
       );
     }
+    if (decision.kind === 'no-usable-key') throw new NoUsableKeyError(o.queues.keys.length);
     if (decision.kind === 'too-long') {
       throw new RateLimitedError(
         `Every key is busy: the estimated wait of ${Math.ceil(decision.estimatedWaitMs / 1000)} s exceeds ` +

@@ -48,6 +48,12 @@ function fromBodyParser(err: unknown): HttpError | undefined {
   }
 }
 
+/** The router could not decode a route parameter (`/v1/models/%ff`): the client's URL is broken. */
+function fromBadEscape(err: unknown): HttpError | undefined {
+  if (!(err instanceof URIError)) return undefined;
+  return new BadRequestError('The URL holds a malformed %-escape.', { code: 'invalid_url' });
+}
+
 export function notFound(): RequestHandler {
   return (req, _res, next) => {
     next(new NotFoundError(`Unknown route: ${req.method} ${req.path}`));
@@ -60,7 +66,7 @@ export function notFound(): RequestHandler {
  */
 export function errorHandler(logger: Logger, redisDown: () => boolean): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    let mapped = err instanceof HttpError ? err : (fromBodyParser(err) ?? err);
+    let mapped = err instanceof HttpError ? err : (fromBodyParser(err) ?? fromBadEscape(err) ?? err);
     if (!(mapped instanceof HttpError) && redisDown()) {
       mapped = new ServiceUnavailableError('Redis is unreachable; try again shortly.', { cause: err });
     }

@@ -106,6 +106,20 @@ export class ServiceUnavailableError extends HttpError {
   }
 }
 
+/** Every upstream key is invalid or out of credits (401/402 from OpenRouter): waiting for midnight would not help. */
+export class NoUsableKeyError extends HttpError {
+  override readonly name = 'NoUsableKeyError';
+  constructor(keyCount: number) {
+    super(
+      503,
+      'service_unavailable',
+      `No usable OpenRouter key: OpenRouter refused all ${keyCount} (invalid or out of credits). ` +
+        'They are checked again every minute; fix or top up the keys in OPENROUTER_API_KEYS.',
+      { code: 'no_usable_key' },
+    );
+  }
+}
+
 export class GatewayTimeoutError extends HttpError {
   override readonly name = 'GatewayTimeoutError';
   constructor(message: string, options: HttpErrorOptions = {}) {

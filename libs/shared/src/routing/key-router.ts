@@ -11,6 +11,8 @@ const routeScript = new LuaScript('route');
 export type RouteDecision =
   | { kind: 'routed'; index: number; estimatedWaitMs: number }
   | { kind: 'exhausted'; resetInMs: number }
+  /** Every key is invalid or out of credits: no wait helps until the probe finds one working. */
+  | { kind: 'no-usable-key' }
   | { kind: 'too-long'; estimatedWaitMs: number };
 
 export interface RouteInput {
@@ -53,6 +55,7 @@ export async function routeRequest(redis: Redis, input: RouteInput): Promise<Rou
   );
   if (index > 0) return { kind: 'routed', index: index - 1, estimatedWaitMs: ms };
   if (index === ROUTE_REPLY.noneToday) return { kind: 'exhausted', resetInMs: ms };
+  if (index === ROUTE_REPLY.noneUsable) return { kind: 'no-usable-key' };
   return { kind: 'too-long', estimatedWaitMs: ms };
 }
 
