@@ -16,6 +16,7 @@ import { createApp } from './app.js';
 import { answerMalformedRequests } from './http/client-error.js';
 import { corsRule, exposureWarning } from './http/exposure.js';
 import { Gateway } from './gateway/gateway.js';
+import { InstanceHeartbeat } from './gateway/instance-heartbeat.js';
 import { KeyQueues } from '@ork/shared';
 import { KeyStatusReader } from './status/key-status-reader.js';
 import { ModelCatalog } from './models/model-catalog.js';
@@ -54,6 +55,8 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
     queueTimeoutMs: config.queueTimeoutMs,
     logger,
   });
+  const heartbeat = new InstanceHeartbeat(redis, redisKeys.apiHeartbeat(instanceId), () => gateway.failAllLost(), logger);
+  await heartbeat.start();
   const statuses = new KeyStatusReader(redis, queues, config.limits);
   const models = new ModelCatalog({
     redis,
@@ -114,6 +117,7 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await heartbeat.close();
       await replies.close();
       await queues.close();
       await upstream.close();

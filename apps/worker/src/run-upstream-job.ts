@@ -25,12 +25,17 @@ export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstream
   const tracked = ctx.cancels.track(data.requestId);
   const signal = AbortSignal.any([tracked.signal, AbortSignal.timeout(remaining)]);
   try {
-    const slot = await waitForSlot(ctx, data.requestId, data.quota, signal);
+    const slot = await waitForSlot(ctx, data, signal);
     switch (slot.kind) {
       case 'requeue':
         return await carryOut(ctx, data, { kind: 'slot-wait', waitMs: slot.waitMs }, undefined);
       case 'cancelled':
         return { outcome: 'cancelled' };
+      case 'orphaned':
+        log.info('dropped a request whose API process is gone; nothing was sent upstream');
+        return await carryOut(ctx, data, { kind: 'orphaned' }, undefined);
+      case 'revoked':
+        return await carryOut(ctx, data, { kind: 'client-revoked' }, undefined);
       case 'exhausted':
       case 'disabled':
         return await carryOut(ctx, data, { kind: 'slot-refused' }, undefined);

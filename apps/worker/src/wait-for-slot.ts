@@ -1,4 +1,4 @@
-import { acquireSlot, releaseReservation, sleep, type RequestQuota } from '@ork/shared';
+import { ClientKeyNames, acquireSlot, releaseReservation, sleep, type ParsedUpstreamJob, type SlotOwner } from '@ork/shared';
 import type { KeyWorkerContext } from './worker-context.js';
 
 export type SlotOutcome =
@@ -6,16 +6,29 @@ export type SlotOutcome =
   | { kind: 'requeue'; waitMs: number }
   | { kind: 'cancelled' }
   | { kind: 'exhausted'; resetInMs: number }
-  | { kind: 'disabled' };
+  | { kind: 'disabled' }
+  | { kind: 'orphaned' }
+  | { kind: 'revoked' };
+
+/** Who waits for this job: its API process (if it beats) and its client key (if any). */
+function ownerOf(ctx: KeyWorkerContext, data: ParsedUpstreamJob): SlotOwner {
+  const owner: SlotOwner = {};
+  if (data.heartbeat) owner.heartbeatKey = ctx.redisKeys.apiHeartbeat(data.replyTo);
+  if (data.clientKeyId !== undefined) owner.clientKeyRecord = new ClientKeyNames(ctx.redisKeys.prefix).record(data.clientKeyId);
+  return owner;
+}
 
 /**
  * Waits, inside this worker, for the key's next slot when it is imminent; hands the job back
  * to its queue when the slot is further away, so it stays removable and reroutable there.
  */
-export async function waitForSlot(ctx: KeyWorkerContext, requestId: string, quota: RequestQuota, signal: AbortSignal): Promise<SlotOutcome> {
+export async function waitForSlot(ctx: KeyWorkerContext, data: ParsedUpstreamJob, signal: AbortSignal): Promise<SlotOutcome> {
+  const { requestId } = data;
+  const { quota } = data;
   const cancelKey = ctx.redisKeys.cancel(requestId);
+  const owner = ownerOf(ctx, data);
   for (;;) {
-    const decision = await acquireSlot(ctx.redis, ctx.slot, cancelKey, requestId, ctx.limits, quota);
+    const decision = await acquireSlot(ctx.redis, ctx.slot, cancelKey, requestId, ctx.limits, quota, owner);
     switch (decision.kind) {
       case 'granted':
         return { kind: 'granted', startedToday: decision.startedToday };
@@ -24,7 +37,9 @@ export async function waitForSlot(ctx: KeyWorkerContext, requestId: string, quot
       case 'exhausted':
         return { kind: 'exhausted', resetInMs: decision.resetInMs };
       case 'disabled':
-        return { kind: 'disabled' };
+      case 'orphaned':
+      case 'revoked':
+        return { kind: decision.kind };
       case 'wait-in-queue':
         return { kind: 'requeue', waitMs: decision.ms };
       case 'wait-here':

@@ -89,6 +89,21 @@ const cases: [string, AttemptVerdict, number, NextStep][] = [
       },
     },
   ],
+  ['a request whose API process is gone stops: nobody to answer (issue 12)', { kind: 'orphaned' }, 1, { kind: 'stop' }],
+  [
+    'a request whose client key was revoked while it waited is refused with 401 (issue 12)',
+    { kind: 'client-revoked' },
+    1,
+    {
+      kind: 'refuse',
+      refusal: {
+        kind: 'error',
+        status: 401,
+        code: 'client_key_revoked',
+        message: 'The client key of this request was revoked or disabled while it waited; it was not sent upstream.',
+      },
+    },
+  ],
 ];
 
 describe('nextStep', () => {
@@ -106,6 +121,8 @@ describe('usageCount', () => {
   const table: [AttemptVerdict, ReturnType<typeof usageCount>][] = [
     [{ kind: 'slot-wait', waitMs: 5 }, undefined],
     [{ kind: 'slot-refused' }, undefined],
+    [{ kind: 'orphaned' }, undefined],
+    [{ kind: 'client-revoked' }, undefined],
     [{ kind: 'cancelled' }, { succeeded: false, withTokens: false }],
     [{ kind: 'network-error', timedOut: false, midStream: false, message: '' }, { succeeded: false, withTokens: false }],
     [{ kind: 'answer', verdict: { kind: 'deliver' }, status: 200 }, { succeeded: true, withTokens: true }],

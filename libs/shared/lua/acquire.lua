@@ -1,12 +1,15 @@
 -- Atomically decides whether one request may start on one key now, and if so records the start.
 -- A free-model request is held to its account's minute and day and to the spacing; a paid-model
 -- request only to the key being usable and PAID_REQUESTS_PER_MINUTE (its own cap, off by default).
--- KEYS[1] BullMQ limiter key of the key's queue, KEYS[2] cancel key of the request
+-- KEYS[1] BullMQ limiter key of the key's queue, KEYS[2] cancel key of the request,
+-- KEYS[3] heartbeat of the waiting API process or '' (not watched), KEYS[4] client key record or '' (none)
 -- ARGV: base, requestId, interval, perMinute, perDay, leadMs, horizonMs, sendLockMs,
---       accountMap, spacingScope, perDayExplicit (0/1), quota ('free' | 'paid'), paidPerMinute
+--       accountMap, spacingScope, perDayExplicit (0/1), quota ('free' | 'paid'), paidPerMinute,
+--       heartbeatStaleMs
 -- Returns {code, ms}, codes from ACQUIRE (lua-constants.ts): granted (ms = the account's starts
 --   today: names the start), waitHere ms, waitInQueue ms, cancelled, exhausted for today
---   (ms until the day resets), disabled (invalid, no credits)
+--   (ms until the day resets), disabled (invalid, no credits), orphaned (its API process is gone),
+--   revoked (its client key was revoked or disabled)
 local base = ARGV[1]
 local request_id = ARGV[2]
 local interval = tonumber(ARGV[3])
@@ -20,13 +23,30 @@ local sbase = spacing_base(ARGV[10], base, abase)
 local explicit = tonumber(ARGV[11])
 local paid = ARGV[12] == 'paid'
 local paid_per_minute = tonumber(ARGV[13])
+local heartbeat_stale = tonumber(ARGV[14])
 local limiter_key = KEYS[1]
 local now = now_ms()
+
+-- Nobody is waiting for the answer any more (its API process stopped beating, its client key was
+-- revoked): the reply code to spend nothing on it, or nil.
+local function owner_gone()
+  if KEYS[3] ~= '' then
+    local beat = tonumber(redis.call('GET', KEYS[3]))
+    if not beat or beat + heartbeat_stale < now then return ACQUIRE.orphaned end
+  end
+  if KEYS[4] ~= '' and redis.call('HGET', KEYS[4], 'active') ~= '1' then return ACQUIRE.revoked end
+  return nil
+end
 
 if paid then
   if redis.call('EXISTS', KEYS[2]) == 1 then
     redis.call('ZREM', key_paid_pending(base), request_id)
     return {ACQUIRE.cancelled, 0}
+  end
+  local gone = owner_gone()
+  if gone then
+    redis.call('ZREM', key_paid_pending(base), request_id)
+    return {gone, 0}
   end
   if disabled_reason(base) then
     redis.call('ZREM', key_paid_pending(base), request_id)
@@ -64,6 +84,13 @@ if redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('ZREM', key_pending(base), request_id)
   block_queue_until(next_start(abase, sbase, now, interval, per_minute))
   return {ACQUIRE.cancelled, 0}
+end
+
+local gone = owner_gone()
+if gone then
+  redis.call('ZREM', key_pending(base), request_id)
+  block_queue_until(next_start(abase, sbase, now, interval, per_minute))
+  return {gone, 0}
 end
 
 if disabled_reason(base) then

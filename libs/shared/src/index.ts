@@ -44,3 +44,4 @@ export * from './metrics/upstream-error-window.js';
 export * from './redis/embedded-redis.js';
 export * from './redis/redis-source.js';
 export * from './util/free-port.js';
+export * from './liveness/api-heartbeat.js';

@@ -45,6 +45,8 @@ export interface QueuedTicket {
 
 export interface SubmitOptions {
   signal: AbortSignal;
+  /** The client key's id, when the request came with one: revoked while waiting, the job is dropped. */
+  clientKeyId?: string | undefined;
   onMessage(message: ReplyMessage): void;
   onQueued?(ticket: QueuedTicket): void;
 }
@@ -59,7 +61,19 @@ export class ClientGoneError extends Error {
  * process's reply stream. Cancels the job if the client leaves or the deadline passes.
  */
 export class Gateway {
+  /** Every request waiting in this process, to fail them all when Redis lost their jobs. */
+  private readonly waiting = new Set<(err: unknown) => void>();
+
   constructor(private readonly o: GatewayOptions) {}
+
+  /** Redis lost every job (restart without persistence): answer each waiting request now. */
+  failAllLost(): void {
+    const err = new ServiceUnavailableError(
+      'Redis lost this request while it waited (it restarted without persistence); it was not answered upstream. Retry it.',
+      { code: 'request_lost' },
+    );
+    for (const reject of this.waiting) reject(err);
+  }
 
   /**
    * Queues one request and delivers every reply message for it to `onMessage`, resolving after
@@ -128,6 +142,8 @@ export class Gateway {
       enqueuedAt: Date.now(),
       quota,
       ...(quota === 'paid' ? { keyId: key.id } : {}),
+      heartbeat: true,
+      ...(options.clientKeyId !== undefined ? { clientKeyId: options.clientKeyId } : {}),
     };
     try {
       await this.redisCall(() => queue.add(JobName.Upstream, data, { jobId: requestId, ...JOB_RETENTION }));
@@ -144,6 +160,8 @@ export class Gateway {
 
     let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => settle?.reject(new ClientGoneError('client disconnected'));
+    const fail = (err: unknown): void => settle?.reject(err);
+    this.waiting.add(fail);
     try {
       timer = setTimeout(() => settle?.reject(new GatewayTimeoutError(this.timeoutMessage())), o.queueTimeoutMs);
       if (options.signal.aborted) onAbort();
@@ -154,6 +172,7 @@ export class Gateway {
       throw err;
     } finally {
       clearTimeout(timer);
+      this.waiting.delete(fail);
       options.signal.removeEventListener('abort', onAbort);
       unlisten();
     }

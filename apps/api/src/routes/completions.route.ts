@@ -48,6 +48,7 @@ export function completionsRouter(gateway: Gateway, idempotency: IdempotencyStor
     try {
       await gateway.submit(request, {
         signal: clientGone(req, res),
+        clientKeyId: res.locals.clientKeyId,
         onQueued: (ticket) => responder.onQueued(ticket),
         onMessage: (message) => {
           noteUpstream(res, message);

@@ -13,6 +13,10 @@ export type AttemptVerdict =
   /** The key is out of rotation (disabled, or done for today). */
   | { kind: 'slot-refused' }
   | { kind: 'cancelled' }
+  /** Nobody waits for it any more (its API process is gone): not started. */
+  | { kind: 'orphaned' }
+  /** Its client key was revoked or disabled while it waited: not started. */
+  | { kind: 'client-revoked' }
   | { kind: 'network-error'; timedOut: boolean; midStream: boolean; message: string }
   /** `status` is what the client gets if the answer is delivered (a 200 carrying an error goes out with that error's status). */
   | { kind: 'answer'; verdict: Verdict; status: number };
@@ -71,7 +75,10 @@ export function nextStep(verdict: AttemptVerdict, attempt: number, limits: StepL
     case 'slot-refused':
       return move({ otherwise: noKey });
     case 'cancelled':
+    case 'orphaned':
       return { kind: 'stop' };
+    case 'client-revoked':
+      return { kind: 'refuse', refusal: { kind: 'error', status: 401, code: 'client_key_revoked', message: CLIENT_REVOKED } };
     case 'network-error': {
       const status = verdict.timedOut ? 504 : 502;
       if (verdict.midStream) return { kind: 'refuse', refusal: { kind: 'stream-error', status, message: verdict.message } };
@@ -110,6 +117,8 @@ export function usageCount(verdict: AttemptVerdict): UsageCount {
   switch (verdict.kind) {
     case 'slot-wait':
     case 'slot-refused':
+    case 'orphaned':
+    case 'client-revoked':
       return undefined;
     case 'cancelled':
     case 'network-error':
@@ -120,6 +129,8 @@ export function usageCount(verdict: AttemptVerdict): UsageCount {
     }
   }
 }
+
+const CLIENT_REVOKED = 'The client key of this request was revoked or disabled while it waited; it was not sent upstream.';
 
 const noKey: Fallback = { kind: 'refuse', refusal: { kind: 'no-key' } };
 

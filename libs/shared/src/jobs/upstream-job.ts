@@ -33,6 +33,10 @@ export const upstreamJobSchema = z.object({
   quota: z.enum(['free', 'paid']).default('free'),
   /** The key a paid-model request was routed to (the paid queue is shared by every key). */
   keyId: z.string().min(1).optional(),
+  /** The API process beats (RedisKeys.apiHeartbeat(replyTo)); false for jobs queued by older versions. */
+  heartbeat: z.boolean().default(false),
+  /** The client key it came with (its id, never the key): revoked while waiting, the job is dropped. */
+  clientKeyId: z.string().min(1).optional(),
 });
 export type UpstreamJobData = z.input<typeof upstreamJobSchema>;
 export type ParsedUpstreamJob = z.output<typeof upstreamJobSchema>;

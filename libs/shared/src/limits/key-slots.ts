@@ -3,6 +3,7 @@ import type { KeyLimits } from '../config/config.js';
 import type { RequestQuota } from '../accounts/request-quota.js';
 import { ACQUIRE_REPLY } from './lua-constants.js';
 import { LuaScript, pair } from './lua-script.js';
+import { HEARTBEAT_STALE_MS } from '../liveness/api-heartbeat.js';
 
 const acquireScript = new LuaScript('acquire');
 const commitScript = new LuaScript('commit');
@@ -36,7 +37,19 @@ export type SlotDecision =
   | { kind: 'wait-in-queue'; ms: number }
   | { kind: 'cancelled' }
   | { kind: 'exhausted'; resetInMs: number }
-  | { kind: 'disabled' };
+  | { kind: 'disabled' }
+  /** The API process waiting for it is gone. */
+  | { kind: 'orphaned' }
+  /** Its client key was revoked or disabled while it waited. */
+  | { kind: 'revoked' };
+
+/** Who waits for a request, so that a request nobody waits for any more is not started. */
+export interface SlotOwner {
+  /** RedisKeys.apiHeartbeat(replyTo), when that API process beats. */
+  heartbeatKey?: string;
+  /** ClientKeyNames.record(id) of the client key it came with. */
+  clientKeyRecord?: string;
+}
 
 export interface SlotTarget {
   /** `RedisKeys.keyBase(keyId)` */
@@ -59,10 +72,11 @@ export async function acquireSlot(
   requestId: string,
   limits: KeyLimits,
   quota: RequestQuota = 'free',
+  owner: SlotOwner = {},
 ): Promise<SlotDecision> {
   const [scope, explicit] = accountArgs(limits);
   const [code, ms] = pair(
-    await acquireScript.run(redis, [target.limiterKey, cancelKey], [
+    await acquireScript.run(redis, [target.limiterKey, cancelKey, owner.heartbeatKey ?? '', owner.clientKeyRecord ?? ''], [
       target.base,
       requestId,
       enforcedSpacingMs(limits),
@@ -76,6 +90,7 @@ export async function acquireSlot(
       explicit,
       quota,
       limits.paidPerMinute ?? 0,
+      HEARTBEAT_STALE_MS,
     ]),
   );
   switch (code) {
@@ -91,6 +106,10 @@ export async function acquireSlot(
       return { kind: 'exhausted', resetInMs: ms };
     case ACQUIRE_REPLY.disabled:
       return { kind: 'disabled' };
+    case ACQUIRE_REPLY.orphaned:
+      return { kind: 'orphaned' };
+    case ACQUIRE_REPLY.revoked:
+      return { kind: 'revoked' };
     default:
       throw new Error(`acquire.lua returned unknown code ${code}`);
   }

@@ -12,7 +12,7 @@ import { KEY_SUFFIX } from './redis-keys.js';
 export const LIMITER_BLOCKED = '9007199254740991';
 
 /** acquire.lua's `{code, ms}` reply codes. */
-export const ACQUIRE_REPLY = { granted: 1, waitHere: 2, waitInQueue: 3, cancelled: 4, exhausted: 5, disabled: 6 } as const;
+export const ACQUIRE_REPLY = { granted: 1, waitHere: 2, waitInQueue: 3, cancelled: 4, exhausted: 5, disabled: 6, orphaned: 7, revoked: 8 } as const;
 
 /** route.lua's `{index, ms}` reply: an index >= 1 is the chosen key; these are the refusals. */
 export const ROUTE_REPLY = { noneToday: 0, tooLong: -1, noneUsable: -2 } as const;

@@ -112,6 +112,11 @@ export class RedisKeys {
     return `${this.prefix}:replies:${instanceId}`;
   }
 
+  /** An API process's last heartbeat (Redis time, ms): workers drop the jobs of a process gone silent. */
+  apiHeartbeat(instanceId: string): string {
+    return `${this.prefix}:api-alive:${instanceId}`;
+  }
+
   /** One stored Idempotency-Key answer, by the sha256 of its scope and key. */
   idempotency(hash: string): string {
     return `${this.prefix}:idem:${hash}`;
