@@ -12,6 +12,8 @@ beforeAll(async () => {
   stack = await startStack({
     keys: 2,
     env: {
+      // Bull Board shows finished jobs only while they are retained (none by default).
+      JOB_RETENTION_SECONDS: '3600',
       AUTH_ENABLED: 'true',
       AUTH_USERNAME: 'admin',
       AUTH_PASSWORD: PASS,

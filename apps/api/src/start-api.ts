@@ -42,7 +42,7 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
   const redisKeys = new RedisKeys(config.redisPrefix);
   // Test suite only (TEST_HOOKS needs NODE_ENV=test): routing and status on the test clock.
   if (config.testHooks) useTestClock(redis, redisKeys.testClockOffset());
-  const queues = new KeyQueues(toUpstreamKeys(config.upstreamKeys), redis, redisKeys);
+  const queues = new KeyQueues(toUpstreamKeys(config.upstreamKeys), redis, redisKeys, config.jobRetentionSeconds);
   const instanceId = randomUUID();
   const replies = new ReplyReader(blocking, redis, redisKeys.replies(instanceId), logger);
   replies.start();

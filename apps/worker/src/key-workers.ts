@@ -8,7 +8,6 @@ import {
   connectRedis,
   createWorkerRedis,
   keyQueueName,
-  JOB_RETENTION,
   KeyQueues,
   MetricsRecorder,
   SLOT_LEAD_MS,
@@ -30,6 +29,16 @@ const PAID_CONCURRENCY_CAP = 256;
 import { UpstreamClient } from './upstream/upstream-client.js';
 
 import type { KeyWorkerContext } from './worker-context.js';
+
+/** Finished jobs of idle keys outlive their retention unless someone cleans them: every minute at most. */
+function startRetentionCleaner(queues: KeyQueues, logger: Logger): NodeJS.Timeout | undefined {
+  if (queues.retentionSeconds === 0) return undefined;
+  const timer = setInterval(() => {
+    queues.cleanFinished().catch((err: unknown) => logger.debug({ err }, 'could not clean finished jobs; next time'));
+  }, Math.min(60_000, queues.retentionSeconds * 1000));
+  timer.unref();
+  return timer;
+}
 
 export interface KeyWorkers {
   workers: Worker<UpstreamJobData, UpstreamJobResult>[];
@@ -65,7 +74,8 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   const workerName = `${hostname()}:${process.pid}`;
 
   const keys = toUpstreamKeys(config.upstreamKeys);
-  const queues = new KeyQueues(keys, bullmq, redisKeys);
+  const queues = new KeyQueues(keys, bullmq, redisKeys, config.jobRetentionSeconds);
+  const cleaner = startRetentionCleaner(queues, logger);
   const probe = startKeyProbe({ redis, redisKeys, keys, upstream, logger });
   const accounts = new AccountDiscovery({
     redis,
@@ -126,7 +136,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       lockDuration: 10_000,
       stalledInterval: 5_000,
       maxStalledCount: 3,
-      ...JOB_RETENTION,
+      ...queues.retention,
     });
     worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
     return worker;
@@ -147,6 +157,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
     (closing ??= (async () => {
       probe.stop();
       accounts.stop();
+      clearInterval(cleaner);
       await Promise.all(workers.map((w) => w.close()));
       await queues.close();
       cancels.close();

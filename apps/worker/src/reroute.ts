@@ -1,5 +1,4 @@
 import {
-  JOB_RETENTION,
   JobName,
   METRICS,
   routeRequest,
@@ -45,7 +44,7 @@ export async function reroute(ctx: KeyWorkerContext, data: ParsedUpstreamJob, o:
   await ctx.queues.queueFor(key.id, data.quota).add(
     JobName.Upstream,
     { ...data, attempt: o.attempt, hop, ...(data.quota === 'paid' ? { keyId: key.id } : {}) },
-    { jobId: upstreamJobId(data.requestId, hop), delay: o.delayMs, ...JOB_RETENTION },
+    { jobId: upstreamJobId(data.requestId, hop), delay: o.delayMs, ...ctx.queues.retention },
   );
   ctx.metrics.inc(METRICS.limitEvents, { key_id: ctx.key.id, event: 'reroute' });
   return { kind: 'moved', keyId: key.id };

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   GatewayTimeoutError,
-  JOB_RETENTION,
   NoUsableKeyError,
   JobName,
   RateLimitedError,
@@ -146,7 +145,7 @@ export class Gateway {
       ...(options.clientKeyId !== undefined ? { clientKeyId: options.clientKeyId } : {}),
     };
     try {
-      await this.redisCall(() => queue.add(JobName.Upstream, data, { jobId: requestId, ...JOB_RETENTION }));
+      await this.redisCall(() => queue.add(JobName.Upstream, data, { jobId: requestId, ...o.queues.retention }));
     } catch (err) {
       unlisten();
       await releaseReservation(o.redis, base, requestId, quota).catch(() => undefined);

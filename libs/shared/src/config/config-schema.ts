@@ -66,6 +66,8 @@ export const configSchema = z
     UPSTREAM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
     MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
     SHUTDOWN_TIMEOUT_MS: positiveInt(30_000),
+    /** How long finished jobs (prompts included) stay for Bull Board; 0 removes them at once. */
+    JOB_RETENTION_SECONDS: nonNegativeInt(0),
     API_KEY_AUTH_ENABLED: bool,
     AUTH_ENABLED: bool,
     AUTH_USERNAME: z.string().default(''),

@@ -39,6 +39,8 @@ export interface AppConfig {
   upstreamMaxAttempts: number;
   maxBodyBytes: number;
   shutdownTimeoutMs: number;
+  /** JOB_RETENTION_SECONDS: finished jobs are kept this long (at most 1,000 per key and state); 0 = not at all. */
+  jobRetentionSeconds: number;
   apiKeyAuthEnabled: boolean;
   adminAuth: { enabled: boolean; username: string; password: string };
   /** TRUST_PROXY entries (`loopback`, `private`, addresses, CIDRs); empty trusts no proxy. */
@@ -98,6 +100,7 @@ function toAppConfig(c: RawConfig, env: Record<string, string | undefined>): App
     upstreamMaxAttempts: c.UPSTREAM_MAX_ATTEMPTS,
     maxBodyBytes: c.MAX_BODY_BYTES,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    jobRetentionSeconds: c.JOB_RETENTION_SECONDS,
     apiKeyAuthEnabled: c.API_KEY_AUTH_ENABLED,
     adminAuth: { enabled: c.AUTH_ENABLED, username: c.AUTH_USERNAME, password: c.AUTH_PASSWORD },
     trustProxy: c.TRUST_PROXY,

@@ -1,8 +1,20 @@
+/** Most finished jobs kept per key and state, whatever JOB_RETENTION_SECONDS says. */
+export const RETAINED_JOBS_MAX = 1_000;
+
+/** BullMQ's removeOnComplete / removeOnFail for one retention. */
+export interface JobRetention {
+  removeOnComplete: { age?: number; count: number };
+  removeOnFail: { age?: number; count: number };
+}
+
 /**
- * How long finished jobs (and the prompt in their data) stay in Redis for Bull Board:
- * completed for 1 hour (at most 1,000 per key), failed for 24 hours (at most 5,000 per key).
+ * How long finished jobs (and the prompt in their data) stay in Redis for Bull Board
+ * (JOB_RETENTION_SECONDS): by default not at all. BullMQ applies age and count only when another
+ * job finishes on the same key, so workers also clean idle keys (KeyQueues.cleanFinished).
  */
-export const JOB_RETENTION = {
-  removeOnComplete: { age: 3_600, count: 1_000 },
-  removeOnFail: { age: 86_400, count: 5_000 },
-} as const;
+export function jobRetention(seconds: number): JobRetention {
+  // count 0: removed as it finishes (the form both job and worker options take).
+  if (seconds === 0) return { removeOnComplete: { count: 0 }, removeOnFail: { count: 0 } };
+  const bound = { age: seconds, count: RETAINED_JOBS_MAX };
+  return { removeOnComplete: bound, removeOnFail: bound };
+}

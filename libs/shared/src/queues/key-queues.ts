@@ -5,6 +5,7 @@ import type { RequestQuota } from '../accounts/request-quota.js';
 import type { RedisKeys } from '../limits/redis-keys.js';
 import type { UpstreamJobData, UpstreamJobResult } from '../jobs/upstream-job.js';
 import type { UpstreamKey } from '../keys/upstream-key.js';
+import { RETAINED_JOBS_MAX, jobRetention, type JobRetention } from '../jobs/job-retention.js';
 
 export type KeyQueue = Queue<UpstreamJobData, UpstreamJobResult>;
 
@@ -13,12 +14,16 @@ export class KeyQueues {
   readonly byId = new Map<string, KeyQueue>();
   /** Paid-model requests of every key (PAID_QUEUE_NAME); each job's `keyId` says which key. */
   readonly paid: KeyQueue;
+  /** What every job added to these queues keeps once finished (JOB_RETENTION_SECONDS). */
+  readonly retention: JobRetention;
 
   constructor(
     readonly keys: readonly UpstreamKey[],
     redis: Redis,
     readonly redisKeys: RedisKeys,
+    readonly retentionSeconds = 0,
   ) {
+    this.retention = jobRetention(retentionSeconds);
     this.keyBases = keys.map((k) => redisKeys.keyBase(k.id));
     for (const key of keys) {
       this.byId.set(key.id, new Queue(keyQueueName(key.id), { connection: redis, prefix: redisKeys.prefix }));
@@ -42,6 +47,15 @@ export class KeyQueues {
   /** `RedisKeys.keyBase` of every key, in registry order (computed once: asked on every request). */
   bases(): readonly string[] {
     return this.keyBases;
+  }
+
+  /** Removes finished jobs past their retention on every key, idle ones included. */
+  async cleanFinished(): Promise<void> {
+    const graceMs = this.retentionSeconds * 1000;
+    for (const queue of [...this.byId.values(), this.paid]) {
+      await queue.clean(graceMs, RETAINED_JOBS_MAX, 'completed');
+      await queue.clean(graceMs, RETAINED_JOBS_MAX, 'failed');
+    }
   }
 
   async close(): Promise<void> {

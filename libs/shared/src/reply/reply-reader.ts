@@ -5,6 +5,12 @@ import { decodeReply, type ReplyMessage } from './reply-message.js';
 
 type Listener = (message: ReplyMessage) => void;
 
+/** The smallest stream id above `id` (`<ms>-<seq>`), for an XTRIM MINID that drops `id` too. */
+export function idAfter(id: string): string {
+  const [ms = '0', seq = '0'] = id.split('-');
+  return `${ms}-${BigInt(seq) + 1n}`;
+}
+
 /**
  * API side of the reply path: one blocking XREAD per API process on its own stream, fanned out
  * to the requests waiting in this process. Costs one connection whatever the number of keys.
@@ -48,8 +54,8 @@ export class ReplyReader {
           this.dispatch(fields);
         }
         if (entries.length > 0) {
-          // Everything before lastId has been delivered; the entry at lastId goes with the next trim.
-          this.redis.xtrim(this.stream, 'MINID', this.lastId).catch(() => undefined);
+          // Everything up to lastId has been delivered: trim it all, the last entry included.
+          this.redis.xtrim(this.stream, 'MINID', idAfter(this.lastId)).catch(() => undefined);
         }
       } catch (err) {
         if (this.closed) break;
