@@ -21,8 +21,9 @@ export async function applyKeyVerdict(ctx: KeyWorkerContext, verdict: KeyVerdict
     }
     case 'key-exhausted':
       tx.hset(accountState, 'exhaustedUntil', verdict.untilMs);
-      // Whether it replaces the configured ceiling is decided where limits are read (account_day).
-      if (verdict.learnedDayLimit !== undefined) tx.hset(accountState, 'dayLimit', verdict.learnedDayLimit);
+      // Validated by learnDayLimit(); it lapses at the next UTC reset, and whether it replaces the
+      // configured ceiling is decided where limits are read (account_day in common.lua).
+      if (verdict.learned) tx.hset(accountState, 'dayLimit', verdict.learned.limit, 'dayLimitUntil', verdict.learned.untilMs);
       break;
     case 'key-disabled':
       tx.hset(keyState, 'disabled', verdict.reason, 'disabledAt', now);

@@ -44,7 +44,7 @@ export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstream
     }
     const queueWaitMs = data.enqueuedAt === undefined ? undefined : Math.max(0, Date.now() - data.enqueuedAt);
     const attempt = await callUpstream(ctx, data, startMember(data.requestId, slot.startedToday), signal, log, queueWaitMs);
-    const judged = judgeAttempt(attempt, Date.now(), data.quota);
+    const judged = judgeAttempt(attempt, Date.now(), data.quota, ctx.limits.perDay);
     recordAttempt(ctx, attempt, judged, queueWaitMs);
     if (attempt.kind === 'answer') {
       log.debug({ status: attempt.answer.status, upstreamMs: attempt.upstreamMs, stream: data.stream, sentAt: attempt.sentAt }, 'upstream answered');

@@ -44,7 +44,25 @@ describe('classifyResponse', () => {
     expect(classifyResponse(answer(429, body, headers), NOW)).toEqual({ kind: 'key-cooldown', untilMs: NOW + 5_000 });
   });
   test('OpenRouter per-day 429 exhausts the key until reset and teaches its real daily limit', () => {
-    expect(classifyResponse(answer(429, perDay), NOW)).toEqual({ kind: 'key-exhausted', untilMs: MIDNIGHT, learnedDayLimit: 50 });
+    expect(classifyResponse(answer(429, perDay), NOW)).toEqual({ kind: 'key-exhausted', untilMs: MIDNIGHT, learned: { limit: 50, untilMs: MIDNIGHT } });
+  });
+  test.each([
+    ['empty', ''],
+    ['zero', '0'],
+    ['negative', '-5'],
+    ['fractional', '12.5'],
+    ['not a number', 'lots'],
+    ['above the configured 200', '500'],
+  ])('a per-day 429 whose X-RateLimit-Limit is %s teaches nothing (issue 12, finding 3)', (_label, limit) => {
+    const body = { error: { ...perDay.error, metadata: { headers: { ...perDay.error.metadata.headers, 'X-RateLimit-Limit': limit } } } };
+    expect(classifyResponse(answer(429, body), NOW, 200)).toEqual({ kind: 'key-exhausted', untilMs: MIDNIGHT, learned: undefined });
+  });
+  test('resets far ahead are capped: a day at the next UTC reset, a cooldown at two minutes (issue 12, finding 3)', () => {
+    const tenYears = String(NOW + 10 * 365 * 86_400_000);
+    const day = { error: { ...perDay.error, metadata: { headers: { 'X-RateLimit-Limit': '50', 'X-RateLimit-Reset': tenYears } } } };
+    expect(classifyResponse(answer(429, day), NOW, 200)).toMatchObject({ kind: 'key-exhausted', untilMs: MIDNIGHT });
+    const minute = { error: { ...perMinute.error, metadata: { headers: { 'X-RateLimit-Limit': '20', 'X-RateLimit-Reset': tenYears } } } };
+    expect(classifyResponse(answer(429, minute), NOW)).toEqual({ kind: 'key-cooldown', untilMs: NOW + 120_000 });
   });
   test("a provider's 429 is not the key's fault: retry elsewhere", () => {
     expect(classifyResponse(answer(429, provider), NOW)).toEqual({ kind: 'retry', reason: 'provider-rate-limited' });

@@ -3,7 +3,7 @@ import { nextStep, usageCount, type AttemptVerdict, type NextStep } from '../src
 
 const limits = { maxAttempts: 3 };
 const cooldown = { kind: 'key-cooldown', untilMs: 1_000 } as const;
-const exhausted = { kind: 'key-exhausted', untilMs: 2_000, learnedDayLimit: 50 } as const;
+const exhausted = { kind: 'key-exhausted', untilMs: 2_000, learned: { limit: 50, untilMs: 86_400_000 } } as const;
 const invalid = { kind: 'key-disabled', reason: 'invalid' } as const;
 const noKey = { kind: 'refuse', refusal: { kind: 'no-key' } } as const;
 const moveDefaults = { kind: 'move', keyVerdict: undefined, drain: 'none', soonerThanMs: undefined, releaseReservation: false } as const;

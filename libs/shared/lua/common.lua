@@ -59,8 +59,12 @@ end
 local function account_day(abase, now, configured, explicit)
   local today = day_number(now)
   local started = tonumber(redis.call('HGET', key_day(abase, today), 'started')) or 0
-  local f = redis.call('HMGET', key_state(abase), 'upLimit', 'upUsed', 'upStarted', 'upDay', 'dayLimit')
+  local f = redis.call('HMGET', key_state(abase), 'upLimit', 'upUsed', 'upStarted', 'upDay', 'dayLimit', 'dayLimitUntil')
   local up_limit, up_used, up_started, up_day, learned = tonumber(f[1]), tonumber(f[2]), tonumber(f[3]), tonumber(f[4]), tonumber(f[5])
+  -- A learned ceiling (a per-day 429's X-RateLimit-Limit, learned-limits.ts) lapses at the next
+  -- UTC reset: credits bought today count from tomorrow.
+  local learned_until = tonumber(f[6])
+  if learned and (learned < 1 or not learned_until or learned_until <= now) then learned = nil end
   local used = started
   local upstream_used = false
   if up_used and up_day == today then

@@ -45,3 +45,4 @@ export * from './redis/embedded-redis.js';
 export * from './redis/redis-source.js';
 export * from './util/free-port.js';
 export * from './liveness/api-heartbeat.js';
+export * from './limits/learned-limits.js';

@@ -52,9 +52,18 @@ describe('acquire.lua', () => {
   });
 
   test('a learned, lower daily limit wins over the configured one', async () => {
-    await fx.redis.hset(`${target.base}:state`, 'dayLimit', 1);
+    await fx.redis.hset(`${target.base}:state`, 'dayLimit', 1, 'dayLimitUntil', Date.now() + 60_000);
     expect((await acquire(limits({ perDay: 50 }))).kind).toBe('granted');
     expect((await acquire(limits({ perDay: 50 }))).kind).toBe('exhausted');
+  });
+
+  test('a learned limit lapses at its dayLimitUntil, and a learned 0 never means "no limit" (issue 12, finding 3)', async () => {
+    await fx.redis.hset(`${target.base}:state`, 'dayLimit', 1, 'dayLimitUntil', Date.now() - 1);
+    expect((await acquire(limits({ perDay: 2 }))).kind).toBe('granted');
+    expect((await acquire(limits({ perDay: 2 }))).kind).toBe('granted');
+    expect((await acquire(limits({ perDay: 2 }))).kind).toBe('exhausted');
+    await fx.redis.hset(`${target.base}:state`, 'dayLimit', 0, 'dayLimitUntil', Date.now() + 60_000);
+    expect((await acquire(limits({ perDay: 2 }))).kind).toBe('exhausted');
   });
 
   test('a cancelled request is never started and gives back its reservation', async () => {

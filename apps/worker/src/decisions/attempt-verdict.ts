@@ -5,7 +5,8 @@ import { classifyResponse, type Verdict } from '../upstream/classify-response.js
 import type { AttemptVerdict } from './next-step.js';
 
 /** Classifies an upstream call once; everything after it reads the verdict, never the answer again. */
-export function judgeAttempt(attempt: Attempt, now = Date.now(), quota: RequestQuota = 'free'): AttemptVerdict {
+/** `configuredPerDay`: KEY_REQUESTS_PER_DAY, above which no learned day limit is believed. */
+export function judgeAttempt(attempt: Attempt, now = Date.now(), quota: RequestQuota = 'free', configuredPerDay = 0): AttemptVerdict {
   switch (attempt.kind) {
     case 'cancelled':
       return { kind: 'cancelled' };
@@ -13,7 +14,7 @@ export function judgeAttempt(attempt: Attempt, now = Date.now(), quota: RequestQ
       return { kind: 'network-error', timedOut: attempt.timedOut, midStream: attempt.relay !== undefined, message: attempt.message };
     case 'answer': {
       const { answer } = attempt;
-      const verdict = forQuota(classifyResponse(answer, now), quota);
+      const verdict = forQuota(classifyResponse(answer, now, configuredPerDay), quota);
       // A 200 that carries an error goes out with that error's status.
       const status = !answer.streamed && answer.status === 200 && verdict.kind === 'retry' ? errorStatusOf(answer.body) : answer.status;
       return { kind: 'answer', verdict, status };

@@ -1,4 +1,5 @@
 import { ENDPOINTS, type UpstreamEndpoint } from '@ork/shared';
+import { cooldownUntil, exhaustedUntil, learnDayLimit, type LearnedDayLimit } from '@ork/shared';
 
 /**
  * What an upstream answer means for the request and for the key that sent it.
@@ -8,7 +9,8 @@ import { ENDPOINTS, type UpstreamEndpoint } from '@ork/shared';
 export type Verdict =
   | { kind: 'deliver' }
   | { kind: 'key-cooldown'; untilMs: number }
-  | { kind: 'key-exhausted'; untilMs: number; learnedDayLimit: number | undefined }
+  /** `learned`: the day limit upstream reported, validated (learnDayLimit) against the configured one. */
+  | { kind: 'key-exhausted'; untilMs: number; learned: LearnedDayLimit | undefined }
   | { kind: 'key-disabled'; reason: 'invalid' | 'no-credits' }
   | { kind: 'retry'; reason: 'provider-rate-limited' | 'upstream-error' | 'error-in-200' };
 
@@ -41,19 +43,14 @@ function parse(body: string): ErrorBody | undefined {
   }
 }
 
-/** X-RateLimit-* from the body's metadata, else from real response headers. */
-function rateLimitHeader(answer: UpstreamAnswer, parsed: ErrorBody | undefined, name: string): number | undefined {
+/** X-RateLimit-* from the body's metadata, else from real response headers; raw (learned-limits.ts validates). */
+function rateLimitHeader(answer: UpstreamAnswer, parsed: ErrorBody | undefined, name: string): unknown {
   const fromBody = parsed?.error?.metadata?.headers;
-  const raw = fromBody?.[name] ?? fromBody?.[name.toLowerCase()] ?? answer.headers[name.toLowerCase()];
-  const n = Number(raw);
-  return raw !== undefined && raw !== null && Number.isFinite(n) ? n : undefined;
+  return fromBody?.[name] ?? fromBody?.[name.toLowerCase()] ?? answer.headers[name.toLowerCase()];
 }
 
-function nextUtcMidnight(now: number): number {
-  return (Math.floor(now / 86_400_000) + 1) * 86_400_000;
-}
-
-export function classifyResponse(answer: UpstreamAnswer, now = Date.now()): Verdict {
+/** `configuredPerDay`: KEY_REQUESTS_PER_DAY, the ceiling a learned day limit must stay under. */
+export function classifyResponse(answer: UpstreamAnswer, now = Date.now(), configuredPerDay = 0): Verdict {
   if (answer.streamed) return { kind: 'deliver' };
   const parsed = answer.status === 200 || answer.status >= 400 ? parse(answer.body) : undefined;
   const { status } = answer;
@@ -64,10 +61,10 @@ export function classifyResponse(answer: UpstreamAnswer, now = Date.now()): Verd
     if (!fromOpenRouter) return { kind: 'retry', reason: 'provider-rate-limited' };
     const message = typeof parsed?.error?.message === 'string' ? parsed.error.message : '';
     if (/per-day/i.test(message)) {
-      const limit = rateLimitHeader(answer, parsed, 'X-RateLimit-Limit');
-      return { kind: 'key-exhausted', untilMs: reset && reset > now ? reset : nextUtcMidnight(now), learnedDayLimit: limit };
+      const learned = learnDayLimit(rateLimitHeader(answer, parsed, 'X-RateLimit-Limit'), configuredPerDay, now);
+      return { kind: 'key-exhausted', untilMs: exhaustedUntil(reset, now), learned };
     }
-    return { kind: 'key-cooldown', untilMs: reset && reset > now ? reset : now + 60_000 };
+    return { kind: 'key-cooldown', untilMs: cooldownUntil(reset, now) };
   }
   if (status === 401) return { kind: 'key-disabled', reason: 'invalid' };
   if (status === 402) {

@@ -10,7 +10,7 @@
  */
 export const KEY_SUFFIX = {
   /**
-   * Hash: last start, sendingUntil, disabled (a key's); cooldownUntil, exhaustedUntil, dayLimit,
+   * Hash: last start, sendingUntil, disabled (a key's); cooldownUntil, exhaustedUntil, dayLimit, dayLimitUntil,
    * upstream's figures (upLimit, upUsed, upStarted, upDay), masked, source (an account's).
    */
   state: ':state',
