@@ -3,6 +3,7 @@ import { rememberGeneration } from './generation-owner.js';
 import type { Logger } from 'pino';
 import type { UpstreamAnswer } from './upstream/classify-response.js';
 import { StreamRelay } from './upstream/stream-relay.js';
+import { UpstreamTooLargeError, upstreamTimeoutOf } from './upstream/upstream-client.js';
 import type { KeyWorkerContext } from './worker-context.js';
 
 export const NO_TOKENS: TokenUsage = { promptTokens: 0, completionTokens: 0 };
@@ -18,7 +19,7 @@ export type Attempt =
       /** When the request had fully left this process (epoch ms, sub-ms): for comparing with upstream's arrival stamps. */
       sentAt: number;
     }
-  | { kind: 'network-error'; message: string; timedOut: boolean; relay: StreamRelay | undefined }
+  | { kind: 'network-error'; message: string; timedOut: boolean; relay: StreamRelay | undefined; tooLarge?: boolean }
   | { kind: 'cancelled' };
 
 /**
@@ -76,15 +77,21 @@ export async function callUpstream(
     };
   } catch (err) {
     if (signal.aborted && Date.now() < data.deadline) return { kind: 'cancelled' };
-    const timedOut = Date.now() >= data.deadline;
-    log.warn({ err: timedOut ? undefined : err, timedOut }, 'upstream request failed');
+    const relayed = relay?.started ? relay : undefined;
+    if (err instanceof UpstreamTooLargeError) {
+      log.warn({ limit: err.limit }, 'upstream answer too large');
+      return { kind: 'network-error', timedOut: false, tooLarge: true, relay: relayed, message: err.message };
+    }
+    const stalled = upstreamTimeoutOf(err, ctx.upstream.bounds);
+    const timedOut = stalled !== undefined || Date.now() >= data.deadline;
+    log.warn({ err: timedOut ? undefined : err, timedOut, stalled }, 'upstream request failed');
     return {
       kind: 'network-error',
       timedOut,
-      relay: relay?.started ? relay : undefined,
-      message: timedOut
-        ? 'OpenRouter did not answer within QUEUE_TIMEOUT_MS.'
-        : `Could not reach OpenRouter: ${err instanceof Error ? err.message : 'unknown error'}`,
+      relay: relayed,
+      message:
+        stalled ??
+        (timedOut ? 'OpenRouter did not answer within QUEUE_TIMEOUT_MS.' : `Could not reach OpenRouter: ${err instanceof Error ? err.message : 'unknown error'}`),
     };
   } finally {
     await commit;

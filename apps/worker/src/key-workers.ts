@@ -63,7 +63,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   const redisKeys = new RedisKeys(config.redisPrefix);
   // Test suite only (TEST_HOOKS needs NODE_ENV=test): the test clock and departure stamps.
   if (config.testHooks) useTestClock(redis, redisKeys.testClockOffset());
-  const upstream = new UpstreamClient(config.upstreamBaseUrl, { stampDepartures: config.testHooks });
+  const upstream = new UpstreamClient(config.upstreamBaseUrl, config.upstreamBounds, { stampDepartures: config.testHooks });
   const replies = new ReplyWriter(redis, redisKeys);
   const cancels = new CancelListener(subscriber, redisKeys);
   await cancels.start();

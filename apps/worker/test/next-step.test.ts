@@ -89,6 +89,12 @@ const cases: [string, AttemptVerdict, number, NextStep][] = [
       },
     },
   ],
+  [
+    'an answer past UPSTREAM_MAX_RESPONSE_BYTES is a 502 of its own, never retried (issue 12)',
+    { kind: 'network-error', timedOut: false, midStream: false, message: 'too big', tooLarge: true },
+    1,
+    { kind: 'refuse', refusal: { kind: 'error', status: 502, code: 'upstream_response_too_large', message: 'too big' } },
+  ],
   ['a request whose API process is gone stops: nobody to answer (issue 12)', { kind: 'orphaned' }, 1, { kind: 'stop' }],
   [
     'a request whose client key was revoked while it waited is refused with 401 (issue 12)',

@@ -11,7 +11,13 @@ export function judgeAttempt(attempt: Attempt, now = Date.now(), quota: RequestQ
     case 'cancelled':
       return { kind: 'cancelled' };
     case 'network-error':
-      return { kind: 'network-error', timedOut: attempt.timedOut, midStream: attempt.relay !== undefined, message: attempt.message };
+      return {
+        kind: 'network-error',
+        timedOut: attempt.timedOut,
+        midStream: attempt.relay !== undefined,
+        message: attempt.message,
+        ...(attempt.tooLarge ? { tooLarge: true } : {}),
+      };
     case 'answer': {
       const { answer } = attempt;
       const verdict = forQuota(classifyResponse(answer, now, configuredPerDay), quota);

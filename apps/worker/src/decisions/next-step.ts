@@ -17,7 +17,8 @@ export type AttemptVerdict =
   | { kind: 'orphaned' }
   /** Its client key was revoked or disabled while it waited: not started. */
   | { kind: 'client-revoked' }
-  | { kind: 'network-error'; timedOut: boolean; midStream: boolean; message: string }
+  /** `tooLarge`: upstream's answer passed UPSTREAM_MAX_RESPONSE_BYTES (not retried: it would again). */
+  | { kind: 'network-error'; timedOut: boolean; midStream: boolean; message: string; tooLarge?: boolean }
   /** `status` is what the client gets if the answer is delivered (a 200 carrying an error goes out with that error's status). */
   | { kind: 'answer'; verdict: Verdict; status: number };
 
@@ -82,9 +83,9 @@ export function nextStep(verdict: AttemptVerdict, attempt: number, limits: StepL
     case 'network-error': {
       const status = verdict.timedOut ? 504 : 502;
       if (verdict.midStream) return { kind: 'refuse', refusal: { kind: 'stream-error', status, message: verdict.message } };
-      const code = verdict.timedOut ? 'upstream_timeout' : 'upstream_unreachable';
+      const code = verdict.tooLarge ? 'upstream_response_too_large' : verdict.timedOut ? 'upstream_timeout' : 'upstream_unreachable';
       const refuse: Fallback = { kind: 'refuse', refusal: { kind: 'error', status, code, message: verdict.message } };
-      if (!verdict.timedOut && canRetry) return { kind: 'retry-elsewhere', attempt: attempt + 1, otherwise: refuse };
+      if (!verdict.timedOut && !verdict.tooLarge && canRetry) return { kind: 'retry-elsewhere', attempt: attempt + 1, otherwise: refuse };
       return refuse;
     }
     case 'answer':

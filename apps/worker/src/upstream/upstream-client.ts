@@ -1,5 +1,25 @@
 import { Agent, type Dispatcher } from 'undici';
-import type { UpstreamEndpoint } from '@ork/shared';
+import type { UpstreamBounds, UpstreamEndpoint } from '@ork/shared';
+
+/** Upstream's answer grew past UPSTREAM_MAX_RESPONSE_BYTES; the call was aborted. */
+export class UpstreamTooLargeError extends Error {
+  override readonly name = 'UpstreamTooLargeError';
+  constructor(readonly limit: number) {
+    super(`OpenRouter's answer exceeded UPSTREAM_MAX_RESPONSE_BYTES (${limit} bytes); it was cut off.`);
+  }
+}
+
+/** Which of our upstream deadlines an undici error is, if any. */
+export function upstreamTimeoutOf(err: unknown, bounds: UpstreamBounds): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+    return `OpenRouter sent no response headers within UPSTREAM_HEADERS_TIMEOUT_MS (${bounds.headersTimeoutMs} ms).`;
+  }
+  if (code === 'UND_ERR_BODY_TIMEOUT') {
+    return `OpenRouter's answer stalled: nothing arrived for UPSTREAM_IDLE_TIMEOUT_MS (${bounds.idleTimeoutMs} ms).`;
+  }
+  return undefined;
+}
 
 export interface UpstreamRequest {
   endpoint: UpstreamEndpoint;
@@ -53,17 +73,28 @@ export class UpstreamClient {
   private readonly basePath: string;
   private readonly stampDepartures: boolean;
 
-  constructor(baseUrl: string, options: UpstreamClientOptions = {}) {
+  constructor(
+    baseUrl: string,
+    readonly bounds: UpstreamBounds,
+    options: UpstreamClientOptions = {},
+  ) {
     this.stampDepartures = options.stampDepartures ?? false;
     const url = new URL(baseUrl);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
-    this.agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, headersTimeout: 0, bodyTimeout: 0 });
+    // undici's bodyTimeout is the idle time between two body chunks, not the whole body.
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      headersTimeout: bounds.headersTimeoutMs,
+      bodyTimeout: bounds.idleTimeoutMs,
+    });
   }
 
   send(req: UpstreamRequest, sink?: ResponseSink): Promise<UpstreamResponse> {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
+      let received = 0;
       let status = 0;
       let contentType = 'application/json';
       const headers: Record<string, string> = {};
@@ -98,6 +129,11 @@ export class UpstreamClient {
           return true;
         },
         onData: (chunk) => {
+          received += chunk.length;
+          if (received > this.bounds.maxResponseBytes) {
+            abortRequest?.(new UpstreamTooLargeError(this.bounds.maxResponseBytes));
+            return false;
+          }
           if (streaming) sink?.chunk(chunk);
           else chunks.push(chunk);
           return true;

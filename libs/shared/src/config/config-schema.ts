@@ -64,6 +64,12 @@ export const configSchema = z
     QUEUE_TIMEOUT_MS: positiveInt(600_000),
     /** Upstream attempts per request (5xx, timeouts, provider 429s are retried on another key). */
     UPSTREAM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+    /** Longest wait for upstream's response headers. */
+    UPSTREAM_HEADERS_TIMEOUT_MS: positiveInt(60_000),
+    /** Longest silence between two pieces of upstream's body (bytes, SSE events or comments). */
+    UPSTREAM_IDLE_TIMEOUT_MS: positiveInt(60_000),
+    /** Largest upstream answer relayed or buffered; beyond it the request fails with a 502. */
+    UPSTREAM_MAX_RESPONSE_BYTES: positiveInt(16 * 1024 * 1024),
     MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
     SHUTDOWN_TIMEOUT_MS: positiveInt(30_000),
     /** How long finished jobs (prompts included) stay for Bull Board; 0 removes them at once. */

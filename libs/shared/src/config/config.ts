@@ -19,6 +19,13 @@ export interface KeyLimits {
   paidPerMinute?: number;
 }
 
+/** What upstream may do to us: how long it may keep us waiting, and how much it may send. */
+export interface UpstreamBounds {
+  headersTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxResponseBytes: number;
+}
+
 export interface AppConfig {
   upstreamKeys: string[];
   upstreamBaseUrl: string;
@@ -37,6 +44,8 @@ export interface AppConfig {
   keyConcurrency: number;
   queueTimeoutMs: number;
   upstreamMaxAttempts: number;
+  /** UPSTREAM_HEADERS_TIMEOUT_MS, UPSTREAM_IDLE_TIMEOUT_MS, UPSTREAM_MAX_RESPONSE_BYTES. */
+  upstreamBounds: UpstreamBounds;
   maxBodyBytes: number;
   shutdownTimeoutMs: number;
   /** JOB_RETENTION_SECONDS: finished jobs are kept this long (at most 1,000 per key and state); 0 = not at all. */
@@ -98,6 +107,11 @@ function toAppConfig(c: RawConfig, env: Record<string, string | undefined>): App
     keyConcurrency: c.KEY_CONCURRENCY,
     queueTimeoutMs: c.QUEUE_TIMEOUT_MS,
     upstreamMaxAttempts: c.UPSTREAM_MAX_ATTEMPTS,
+    upstreamBounds: {
+      headersTimeoutMs: c.UPSTREAM_HEADERS_TIMEOUT_MS,
+      idleTimeoutMs: c.UPSTREAM_IDLE_TIMEOUT_MS,
+      maxResponseBytes: c.UPSTREAM_MAX_RESPONSE_BYTES,
+    },
     maxBodyBytes: c.MAX_BODY_BYTES,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     jobRetentionSeconds: c.JOB_RETENTION_SECONDS,
