@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server, ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import {
   MetricsRecorder,
   RedisKeys,
@@ -84,13 +84,22 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
   });
   const app = createApp({ config, redis, gateway, queues, models, embeddingModels, upstreamCache, upstream, statuses, metrics, logger });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  // Receiving a request has its own deadline (BODY_READ_TIMEOUT_MS), checked often enough to
+  // hold; the wait for the answer is QUEUE_TIMEOUT_MS, which Node's timers do not cover.
+  const readMs = config.bodyReadTimeoutMs;
+  const server = createServer(
+    { requestTimeout: readMs, headersTimeout: Math.min(60_000, readMs), connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(readMs / 4))) },
+    app,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   answerMalformedRequests(server);
   server.keepAliveTimeout = 65_000;
-  // Requests may wait QUEUE_TIMEOUT_MS in a queue; Node's default 5-minute cut-off must not beat it.
-  server.requestTimeout = config.queueTimeoutMs + 30_000;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;

@@ -10,6 +10,7 @@ import { replyRefusal } from './refusal.js';
 import { reroute, type RerouteResult } from './reroute.js';
 import { retryDelayMs } from './retry-policy.js';
 import { waitForSlot } from './wait-for-slot.js';
+import { asJsonErrorBody } from './upstream/error-body.js';
 import type { KeyWorkerContext } from './worker-context.js';
 
 export type JobRun = UpstreamJobResult | 'requeue';
@@ -148,11 +149,12 @@ async function deliver(ctx: KeyWorkerContext, data: ParsedUpstreamJob, attempt: 
   if (attempt?.kind !== 'answer') throw new Error('deliver needs an upstream answer');
   const { answer, contentType, usage, upstreamMs, queueWaitMs } = attempt;
   if (!answer.streamed) {
+    const shaped = asJsonErrorBody(status, contentType, answer.body);
     await ctx.replies.send(data.replyTo, data.requestId, {
       type: 'response',
       status,
-      contentType,
-      body: answer.body,
+      contentType: shaped.contentType,
+      body: shaped.body,
       usage,
       keyId: ctx.key.id,
       queueWaitMs,

@@ -19,6 +19,11 @@ const TTL_MS = 24 * 3_600_000;
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 const POLL_MS = 100;
 
+/** The client of a waiting retry went away: nothing to answer. */
+export class ClientLeftError extends Error {
+  override readonly name = 'ClientLeftError';
+}
+
 export type Claim = { kind: 'claimed'; key: string } | { kind: 'replay'; response: StoredResponse };
 
 /**
@@ -32,7 +37,8 @@ export class IdempotencyStore {
     private readonly prefix: string,
   ) {}
 
-  async claim(idempotencyKey: string, scope: string, body: unknown, deadline: number): Promise<Claim> {
+  /** `signal`: the client left; a retry waiting for the first attempt stops polling then. */
+  async claim(idempotencyKey: string, scope: string, body: unknown, deadline: number, signal?: AbortSignal): Promise<Claim> {
     if (!KEY_FORMAT.test(idempotencyKey)) {
       throw new BadRequestError('Idempotency-Key must be 1–255 visible ASCII characters.', { param: 'Idempotency-Key' });
     }
@@ -56,7 +62,12 @@ export class IdempotencyStore {
           code: 'idempotency_key_in_use',
         });
       }
-      await sleep(POLL_MS);
+      if (signal?.aborted) throw new ClientLeftError('the client left while waiting for the first attempt');
+      try {
+        await sleep(POLL_MS, signal);
+      } catch {
+        throw new ClientLeftError('the client left while waiting for the first attempt');
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
-import { AuthenticationError, ForbiddenError, TrustedProxies } from '@ork/shared';
+import { AuthenticationError, ForbiddenError, RateLimitedError, TrustedProxies } from '@ork/shared';
+import { AuthFailures } from '../admin/auth-failures.js';
 import { basicCredentials, credentialsMatch } from '../admin/basic-credentials.js';
 import { decideLocalCaller } from '../admin/local-caller.js';
 
@@ -18,6 +19,7 @@ export const ADMIN_CHALLENGE = 'Basic realm="openrouter-key-aggregator admin", c
  */
 export function adminGuard(auth: AdminAuth, trustProxy: readonly string[] = []): RequestHandler {
   const trusted = new TrustedProxies(trustProxy);
+  const failures = new AuthFailures();
   return (req, res, next) => {
     if (!auth.enabled) {
       const decision = decideLocalCaller(req.socket.remoteAddress, req.headers, trusted);
@@ -29,7 +31,15 @@ export function adminGuard(auth: AdminAuth, trustProxy: readonly string[] = []):
         ),
       );
     }
-    if (credentialsMatch(basicCredentials(req.headers.authorization), auth.username, auth.password)) return next();
+    const address = req.socket.remoteAddress ?? '-';
+    const waitMs = failures.blockedForMs(address);
+    if (waitMs > 0) {
+      return next(new RateLimitedError('Too many failed admin logins from this address; wait and try again.', waitMs, { code: 'too_many_auth_failures' }));
+    }
+    const given = basicCredentials(req.headers.authorization);
+    if (credentialsMatch(given, auth.username, auth.password)) return next();
+    // A wrong password is a guess; no credentials at all (the browser before its prompt) is not.
+    if (given !== undefined) failures.fail(address);
     res.setHeader('www-authenticate', ADMIN_CHALLENGE);
     next(new AuthenticationError('Admin credentials required.', { code: 'admin_auth_required' }));
   };

@@ -5,7 +5,7 @@ import { JsonResponder } from '../completions/json-responder.js';
 import { SseResponder } from '../completions/sse-responder.js';
 import { ClientGoneError, type Gateway } from '../gateway/gateway.js';
 import { methodNotAllowed } from './method-not-allowed.js';
-import type { IdempotencyStore, StoredResponse } from '../completions/idempotency.js';
+import { ClientLeftError, type IdempotencyStore, type StoredResponse } from '../completions/idempotency.js';
 import { noteUpstream } from '../completions/upstream-facts.js';
 
 /** A signal that fires when the client hangs up before we answered. */
@@ -33,10 +33,17 @@ export function completionsRouter(gateway: Gateway, idempotency: IdempotencyStor
   const handle = (endpoint: UpstreamEndpoint) => async (req: Request, res: Response) => {
     const request = validateCompletionRequest(endpoint, req.body, req.headers);
     const idempotencyKey = req.header('idempotency-key');
+    const signal = clientGone(req, res);
     let claimed: string | undefined;
     if (idempotencyKey !== undefined) {
       const scope = res.locals.clientKeyId ?? '-';
-      const claim = await idempotency.claim(idempotencyKey, scope, request.body, Date.now() + queueTimeoutMs);
+      let claim;
+      try {
+        claim = await idempotency.claim(idempotencyKey, scope, request.body, Date.now() + queueTimeoutMs, signal);
+      } catch (err) {
+        if (err instanceof ClientLeftError) return;
+        throw err;
+      }
       if (claim.kind === 'replay') {
         res.status(claim.response.status).type(claim.response.contentType).setHeader('idempotent-replayed', 'true');
         res.send(claim.response.body);
@@ -47,7 +54,7 @@ export function completionsRouter(gateway: Gateway, idempotency: IdempotencyStor
     const responder = request.stream ? new SseResponder(res, ENDPOINTS[endpoint].sseDialect) : new JsonResponder(res);
     try {
       await gateway.submit(request, {
-        signal: clientGone(req, res),
+        signal,
         clientKeyId: res.locals.clientKeyId,
         onQueued: (ticket) => responder.onQueued(ticket),
         onMessage: (message) => {

@@ -71,6 +71,8 @@ export const configSchema = z
     /** Largest upstream answer relayed or buffered; beyond it the request fails with a 502. */
     UPSTREAM_MAX_RESPONSE_BYTES: positiveInt(16 * 1024 * 1024),
     MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
+    /** Longest a client may take to send its whole request (headers and body); then 408. */
+    BODY_READ_TIMEOUT_MS: positiveInt(60_000),
     SHUTDOWN_TIMEOUT_MS: positiveInt(30_000),
     /** How long finished jobs (prompts included) stay for Bull Board; 0 removes them at once. */
     JOB_RETENTION_SECONDS: nonNegativeInt(0),

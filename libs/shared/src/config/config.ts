@@ -47,6 +47,8 @@ export interface AppConfig {
   /** UPSTREAM_HEADERS_TIMEOUT_MS, UPSTREAM_IDLE_TIMEOUT_MS, UPSTREAM_MAX_RESPONSE_BYTES. */
   upstreamBounds: UpstreamBounds;
   maxBodyBytes: number;
+  /** BODY_READ_TIMEOUT_MS: a request not fully received by then gets a 408 (apart from QUEUE_TIMEOUT_MS). */
+  bodyReadTimeoutMs: number;
   shutdownTimeoutMs: number;
   /** JOB_RETENTION_SECONDS: finished jobs are kept this long (at most 1,000 per key and state); 0 = not at all. */
   jobRetentionSeconds: number;
@@ -113,6 +115,7 @@ function toAppConfig(c: RawConfig, env: Record<string, string | undefined>): App
       maxResponseBytes: c.UPSTREAM_MAX_RESPONSE_BYTES,
     },
     maxBodyBytes: c.MAX_BODY_BYTES,
+    bodyReadTimeoutMs: c.BODY_READ_TIMEOUT_MS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     jobRetentionSeconds: c.JOB_RETENTION_SECONDS,
     apiKeyAuthEnabled: c.API_KEY_AUTH_ENABLED,
