@@ -28,11 +28,13 @@ local limiter_key = KEYS[1]
 local now = now_ms()
 
 -- Nobody is waiting for the answer any more (its API process stopped beating, its client key was
--- revoked): the reply code to spend nothing on it, or nil.
+-- revoked): the reply code to spend nothing on it, or nil. Only a stale beat counts: a missing one
+-- is a Redis that lost its data (the API process re-beats within a second) or an API process that
+-- closed cleanly after answering everything it waited for.
 local function owner_gone()
   if KEYS[3] ~= '' then
     local beat = tonumber(redis.call('GET', KEYS[3]))
-    if not beat or beat + heartbeat_stale < now then return ACQUIRE.orphaned end
+    if beat and beat + heartbeat_stale < now then return ACQUIRE.orphaned end
   end
   if KEYS[4] ~= '' and redis.call('HGET', KEYS[4], 'active') ~= '1' then return ACQUIRE.revoked end
   return nil

@@ -39,7 +39,7 @@ export class InstanceHeartbeat {
     }
   }
 
-  /** Stops beating and removes the beat, so workers drop anything still queued for us. Safe to call twice. */
+  /** Stops beating and removes the beat (a closed process has answered all it waited for). Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
