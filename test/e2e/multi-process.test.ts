@@ -11,7 +11,8 @@ beforeAll(async () => {
     keys: 3,
     apiProcesses: 2,
     workerProcesses: 2,
-    env: { KEY_MIN_INTERVAL_MS: '120', KEY_REQUESTS_PER_MINUTE: '25', KEY_REQUESTS_PER_DAY: '0' },
+    // Finished jobs are kept so the test can see which worker process ran each (none by default).
+    env: { KEY_MIN_INTERVAL_MS: '120', KEY_REQUESTS_PER_MINUTE: '25', KEY_REQUESTS_PER_DAY: '0', JOB_RETENTION_SECONDS: '600' },
   });
 });
 afterAll(async () => {
