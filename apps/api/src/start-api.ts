@@ -76,7 +76,7 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
     upstreamBaseUrl: config.upstreamBaseUrl,
     redisKeyOf: (path) => redisKeys.catalogCache(path),
   });
-  const upstream = new UpstreamClient(config.upstreamBaseUrl);
+  const upstream = new UpstreamClient(config.upstreamBaseUrl, config.upstreamBounds);
   const metrics = new MetricsRecorder({
     redis,
     prefix: config.redisPrefix,
