@@ -146,6 +146,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
     prefix: config.redisPrefix,
     name: workerName,
     concurrency: Math.min(PAID_CONCURRENCY_CAP, config.keyConcurrency * keys.length),
+    retention: queues.retention,
   });
   paid.on('error', (err) => logger.warn({ err: err.message }, 'paid worker error'));
   workers.push(paid);

@@ -1,6 +1,6 @@
 import { RateLimitError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JOB_RETENTION, JobName, PAID_QUEUE_NAME, upstreamJobSchema, type UpstreamJobData, type UpstreamJobResult } from '@ork/shared';
+import { JobName, PAID_QUEUE_NAME, upstreamJobSchema, type JobRetention, type UpstreamJobData, type UpstreamJobResult } from '@ork/shared';
 import { runUpstreamJob } from './run-upstream-job.js';
 import type { KeyWorkerContext } from './worker-context.js';
 
@@ -10,6 +10,8 @@ export interface PaidWorkerOptions {
   name: string;
   /** Requests this process runs at once, over all keys. */
   concurrency: number;
+  /** What a finished job keeps (JOB_RETENTION_SECONDS), as on the key queues. */
+  retention: JobRetention;
 }
 
 /**
@@ -40,7 +42,7 @@ export function startPaidWorker(contexts: ReadonlyMap<string, KeyWorkerContext>,
     lockDuration: 10_000,
     stalledInterval: 5_000,
     maxStalledCount: 3,
-    ...JOB_RETENTION,
+    ...o.retention,
   });
   return worker;
 }
