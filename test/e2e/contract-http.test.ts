@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { RedisKeys, keyStateOf } from '@ork/shared';
 import { chat, waitFor } from '../support/client.js';
 import { fakeKey, startStack, type Stack } from '../support/stack.js';
 
@@ -6,13 +7,16 @@ const noLimits = { KEY_MIN_INTERVAL_MS: '0', KEY_REQUESTS_PER_MINUTE: '0', KEY_R
 
 describe('CORS_ORIGINS', () => {
   let open: Stack;
+  let star: Stack;
   let listed: Stack;
   beforeAll(async () => {
     open = await startStack({ keys: 1, env: noLimits });
+    star = await startStack({ keys: 1, env: { ...noLimits, CORS_ORIGINS: '*' } });
     listed = await startStack({ keys: 1, env: { ...noLimits, CORS_ORIGINS: 'https://a.example, https://b.example' } });
   });
   afterAll(async () => {
     await open?.close();
+    await star?.close();
     await listed?.close();
   });
 
@@ -28,8 +32,15 @@ describe('CORS_ORIGINS', () => {
       body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'cors' }] }),
     });
 
-  test('default *: any origin may call, and may read Retry-After', async () => {
+  test('unset without client keys: no web page may spend the pool (403, nothing upstream)', async () => {
     const res = await post(open.url, 'https://anywhere.example');
+    expect(res.status).toBe(403);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await open.sim.records()).filter((r) => r.path.endsWith('/chat/completions'))).toEqual([]);
+  });
+
+  test('*: any origin may call, and may read Retry-After', async () => {
+    const res = await post(star.url, 'https://anywhere.example');
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('access-control-expose-headers')).toContain('retry-after');
@@ -105,7 +116,11 @@ describe('GET /api/status', () => {
   });
 
   test('carries every key (masked) with state, counts, limits, next slot, cooldown and queue; pool totals; clients', async () => {
-    stack = await startStack({ keys: 2, env: { KEY_MIN_INTERVAL_MS: '100', KEY_REQUESTS_PER_MINUTE: '10', KEY_REQUESTS_PER_DAY: '20' } });
+    stack = await startStack({
+      keys: 2,
+      // Finished jobs kept, so the queue counts show them.
+      env: { KEY_MIN_INTERVAL_MS: '100', KEY_REQUESTS_PER_MINUTE: '10', KEY_REQUESTS_PER_DAY: '20', JOB_RETENTION_SECONDS: '3600' },
+    });
     const s = stack;
     for (let i = 0; i < 3; i++) expect((await chat(s.url, `status ${i}`)).status).toBe(200);
     const raw = await (await fetch(`${s.url}/api/status`)).text();
@@ -157,7 +172,10 @@ describe('GET /api/status', () => {
     // A key told to wait shows it: state, cooldownUntil, and its next slot no earlier.
     const id = body.keys[0]!.id as string;
     const until = Date.now() + 60_000;
-    await s.redis.hset(`${s.prefix}:key:${id}:state`, 'cooldownUntil', until);
+    // Upstream's per-minute 429 cools the key's account down (each key is its own account here).
+    const names = new RedisKeys(s.prefix);
+    const accountBase = (await s.redis.hget(names.accountOfKey(), names.keyBase(id))) ?? names.keyBase(id);
+    await s.redis.hset(keyStateOf(accountBase), 'cooldownUntil', until);
     const after = (await (await fetch(`${s.url}/api/status`)).json()) as { pool: { usableKeys: number }; keys: Record<string, unknown>[] };
     const cooled = after.keys.find((k) => k.id === id)!;
     expect(cooled).toMatchObject({ state: 'cooling-down', cooldownUntil: new Date(until).toISOString() });

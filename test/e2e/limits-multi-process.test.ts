@@ -24,6 +24,8 @@ beforeAll(async () => {
       KEY_REQUESTS_PER_DAY: String(LIMITS.perDay),
       // Long enough to wait for the minute to slide.
       QUEUE_TIMEOUT_MS: '90000',
+      // Finished jobs are kept so the test can see which worker process ran each.
+      JOB_RETENTION_SECONDS: '3600',
     },
   });
 });

@@ -106,6 +106,13 @@ describe('with per-account status', () => {
     expect(c).toMatchObject({ id: 'sk-or-v1-c1…abcd', source: 'key', remainingToday: 40 });
   });
 
+  test("an account's next free slot is read as /api/status sends it: epoch ms", () => {
+    const ms = Date.parse('2026-12-01T21:30:05.000Z');
+    const first = accountsStatus.accounts![0]!;
+    const view = buildDashboardView({ ...accountsStatus, accounts: [{ ...first, nextFreeAt: ms }, ...accountsStatus.accounts!.slice(1)] });
+    expect(view.accounts[0]?.nextFreeAt).toBe(ms);
+  });
+
   test('the pool sums the accounts, not the keys, and reports the last hour of errors', () => {
     const view = buildDashboardView(accountsStatus);
     expect(view.pool.accounts).toBe(3);

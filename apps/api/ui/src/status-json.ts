@@ -48,7 +48,8 @@ export interface StatusAccountJson {
     limitSource?: string;
   };
   minute: { used: number; limit: number | null };
-  nextFreeAt: string | null;
+  /** Epoch ms (what /api/status sends); an ISO string is read too. */
+  nextFreeAt: number | string | null;
 }
 
 export interface StatusJson {

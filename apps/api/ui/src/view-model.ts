@@ -73,7 +73,8 @@ export interface DashboardView {
 }
 
 const limitOf = (n: number | null | undefined): number | null => (n === null || n === undefined || n <= 0 ? null : n);
-const at = (iso: string | null | undefined): number | null => {
+const at = (iso: number | string | null | undefined): number | null => {
+  if (typeof iso === 'number') return Number.isFinite(iso) ? iso : null;
   if (!iso) return null;
   const t = Date.parse(iso);
   return Number.isFinite(t) ? t : null;
