@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RedisKeys } from '@ork/shared';
+import { HEARTBEAT_INTERVAL_MS, RedisKeys } from '@ork/shared';
 import type { RemoteSimulator } from '@ork/simulator';
 
 export const DAY_MS = 86_400_000;
@@ -36,13 +36,16 @@ export function dayNumber(ms: number): number {
 export class TestClock {
   private offsetMs = 0;
   private readonly offsetRedisKey: string;
+  private readonly heartbeatPattern: string;
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
     private readonly sim: RemoteSimulator,
   ) {
-    this.offsetRedisKey = new RedisKeys(prefix).testClockOffset();
+    const names = new RedisKeys(prefix);
+    this.offsetRedisKey = names.testClockOffset();
+    this.heartbeatPattern = names.apiHeartbeat('*');
   }
 
   /** "Now" on the test clock, as the scripts and the fake see it (give or take a millisecond). */
@@ -66,6 +69,24 @@ export class TestClock {
     this.offsetMs = offsetMs;
     await this.sim.configure({ clockOffsetMs: offsetMs });
     await this.redis.set(this.offsetRedisKey, String(offsetMs));
+    await this.heartbeatsOnNewClock();
+  }
+
+  /**
+   * A jump forward makes every API process's last heartbeat (stamped on the scripts' clock) look
+   * stale, and acquire.lua drops a stale process's jobs as orphans; each process beats again within
+   * HEARTBEAT_INTERVAL_MS, so wait for that before the test sends traffic.
+   */
+  private async heartbeatsOnNewClock(): Promise<void> {
+    const since = this.now() - 50;
+    const deadline = Date.now() + 10 * HEARTBEAT_INTERVAL_MS;
+    for (;;) {
+      const keys = await this.redis.keys(this.heartbeatPattern);
+      const beats = keys.length === 0 ? [] : await this.redis.mget(...keys);
+      if (beats.every((b) => Number(b) >= since)) return;
+      if (Date.now() > deadline) throw new Error('API processes did not beat on the test clock');
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Back to real time (offset 0). */
