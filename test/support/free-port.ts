@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo } from 'node:net';
+import { freePort as anyFreePort } from '@ork/shared';
 
 function tryListen(port: number): Promise<number | undefined> {
   return new Promise((resolve) => {
@@ -13,10 +14,13 @@ function tryListen(port: number): Promise<number | undefined> {
 
 /**
  * A TCP port free a moment ago on 127.0.0.1: `preferred` when it is free (a stable URL for the
- * demo), else any. Tests pass PORT=0 instead; this is for a process that must be told its port.
+ * demo), else any (the library's own `freePort`). Tests pass PORT=0 instead; this is for a
+ * process that must be told its port (the bench's API logs its port only at info level).
  */
 export async function freePort(preferred = 0): Promise<number> {
-  const port = (await tryListen(preferred)) ?? (await tryListen(0));
-  if (port === undefined) throw new Error('no free TCP port on 127.0.0.1');
-  return port;
+  if (preferred !== 0) {
+    const port = await tryListen(preferred);
+    if (port !== undefined) return port;
+  }
+  return anyFreePort();
 }

@@ -1,11 +1,13 @@
 import type { Redis } from 'ioredis';
 
-/** Removes every key a test wrote under its own prefix. */
-export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {
+/** Removes every key a test (or a bench, soak or demo run) wrote under its own prefix; returns how many. */
+export async function deleteByPrefix(redis: Redis, prefix: string): Promise<number> {
   let cursor = '0';
+  let removed = 0;
   do {
     const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
     cursor = next;
-    if (found.length > 0) await redis.unlink(...found);
+    if (found.length > 0) removed += await redis.unlink(...found);
   } while (cursor !== '0');
+  return removed;
 }

@@ -3,18 +3,18 @@
  * every 250 ms. With 25 per key and the first at t=0, no scheduler can finish before 24 × 250 ms;
  * how close the gateway gets, without one request arriving upstream too early, is its utilisation.
  */
-import { findViolations, spacingStats } from '../../../apps/simulator/dist/index.js';
-import * as shared from '../../../libs/shared/dist/index.js';
-import { CHAT_PATH, createClient, loadProblem, runLoad } from '../load.js';
+import { enforcedSpacingMs } from '@ork/shared';
+import { findViolations, spacingStats, type SimRecord } from '@ork/simulator';
+import { CHAT_PATH, createClient, loadProblem, runLoad, type LoadResult } from '../load.js';
+import type { BenchOptions, BenchStack, Scenario, ScenarioResult } from '../result.js';
 import { int, ms } from '../stats.js';
 
 export const BURST = 200;
 export const SPACING_MS = 250;
 export const TARGET_RATIO = 1.03;
 
-/** The spacing the gateway really enforces (its jitter margin included), if the library still says. */
-const ENFORCED_MS =
-  typeof shared.enforcedSpacingMs === 'function' ? shared.enforcedSpacingMs({ minIntervalMs: SPACING_MS, perMinute: 0, perDay: 0 }) : undefined;
+/** The spacing the gateway really enforces (its jitter margin included). */
+const ENFORCED_MS = enforcedSpacingMs({ minIntervalMs: SPACING_MS });
 
 /** The gateway settings this scenario needs. */
 export const GATEWAY_ENV = {
@@ -27,20 +27,15 @@ export const GATEWAY_ENV = {
 export const ACCOUNTS = 3;
 export const ACCOUNTS_GATEWAY_ENV = { ...GATEWAY_ENV, KEY_MIN_INTERVAL_SCOPE: 'account' };
 /** Key i belongs to account i mod 3 (3, 3 and 2 keys): the fake's SIM_ACCOUNTS. */
-export function accountsSimEnv(keys) {
+export function accountsSimEnv(keys: readonly string[]): Record<string, string> {
   return { SIM_ACCOUNTS: keys.map((k, i) => `${k}=acct-${i % ACCOUNTS}`).join(',') };
 }
 
 /** The same burst over 3 accounts: the accounts' capacity, not the keys', bounds the makespan. */
-export function accountQuotaUtilisation(stack, opts) {
-  return quotaUtilisation(stack, { ...opts, accounts: ACCOUNTS });
-}
+export const accountQuotaUtilisation: Scenario = (stack, opts) => quotaUtilisation(stack, { ...opts, accounts: ACCOUNTS });
 
-/**
- * @param {{ sim: { origin: string, control: import('../../../apps/simulator/dist/index.js').RemoteSimulator, prioritised: boolean }, gateway: { url: string }, keys: string[] }} stack
- * @param {{ progress: (msg: string) => void }} opts
- */
-export async function quotaUtilisation(stack, { progress, accounts }) {
+/** `accounts` set: the keys belong to that many accounts, spaced per account. */
+export async function quotaUtilisation(stack: BenchStack, { progress, accounts }: BenchOptions & { accounts?: number }): Promise<ScenarioResult> {
   const keys = stack.keys.length;
   // What one spacing covers: a key, or (the accounts variant) an account and all its keys.
   const lanes = accounts ?? keys;
@@ -48,13 +43,13 @@ export async function quotaUtilisation(stack, { progress, accounts }) {
   const perKey = Math.ceil(BURST / lanes);
   const idealMs = (perKey - 1) * SPACING_MS;
   const client = createClient(stack.gateway.url, BURST);
-  const problems = [];
-  const check = (label, r) => {
+  const problems: string[] = [];
+  const check = (label: string, r: LoadResult): LoadResult => {
     const p = loadProblem(`quota utilisation, ${label}`, r);
     if (p) problems.push(p);
     return r;
   };
-  let burst;
+  let burst: LoadResult;
   try {
     // One request per key warms every hop; then every key's slot is allowed to come free again.
     if (accounts !== undefined) {
@@ -74,9 +69,12 @@ export async function quotaUtilisation(stack, { progress, accounts }) {
   }
 
   // The warm-up stays in the records checked: a too-early first burst request would count too.
-  const content = (r) => (typeof r.body?.messages?.[0]?.content === 'string' ? r.body.messages[0].content : '');
+  const content = (r: SimRecord): string => {
+    const first = (r.body as { messages?: { content?: unknown }[] } | null)?.messages?.[0]?.content;
+    return typeof first === 'string' ? first : '';
+  };
   const records = (await stack.sim.control.records()).filter((r) => r.path.endsWith('/chat/completions') && !content(r).startsWith('quota cold'));
-  const burstRecords = records.filter((r) => typeof r.body?.messages?.[0]?.content === 'string' && r.body.messages[0].content.startsWith('quota burst'));
+  const burstRecords = records.filter((r) => content(r).startsWith('quota burst'));
   const violations = findViolations(records, { minIntervalMs: SPACING_MS }, { spacingPer });
   const stats = spacingPer === 'key' ? spacingStats(burstRecords) : spacingStats(burstRecords.map((r) => ({ ...r, key: r.account })));
   const minGap = Math.min(...stats.map((s) => s.minGapMs ?? Infinity));
@@ -121,11 +119,9 @@ export async function quotaUtilisation(stack, { progress, accounts }) {
       ...(accounts === undefined
         ? []
         : [`Keys i belong to account i mod ${accounts} (3, 3 and 2 keys); the fake OpenRouter records each arrival's account. Adding keys to an account adds no capacity: the ideal is the accounts', not the keys'.`]),
-      ENFORCED_MS === undefined
-        ? 'The spacing the gateway enforces internally is not exported by @ork/shared (enforcedSpacingMs).'
-        : `The gateway spaces by ${ENFORCED_MS} ms (a jitter margin over ${SPACING_MS} ms), so its own floor is ${int((perKey - 1) * ENFORCED_MS)} ms ` +
-          `(ratio ${(((perKey - 1) * ENFORCED_MS) / idealMs).toFixed(3)}); makespan / floor = ${(burst.makespanMs / ((perKey - 1) * ENFORCED_MS)).toFixed(3)}; ` +
-          `the mean gap exceeds ${ENFORCED_MS} ms by ${ms(meanGap - ENFORCED_MS, 1)} ms per slot.`,
+      `The gateway spaces by ${ENFORCED_MS} ms (a jitter margin over ${SPACING_MS} ms), so its own floor is ${int((perKey - 1) * ENFORCED_MS)} ms ` +
+        `(ratio ${(((perKey - 1) * ENFORCED_MS) / idealMs).toFixed(3)}); makespan / floor = ${(burst.makespanMs / ((perKey - 1) * ENFORCED_MS)).toFixed(3)}; ` +
+        `the mean gap exceeds ${ENFORCED_MS} ms by ${ms(meanGap - ENFORCED_MS, 1)} ms per slot.`,
       stack.sim.prioritised ? 'The simulator ran at nice −15 so its arrival timestamps carry little scheduling jitter.' : 'The simulator could not be given a higher CPU priority (not root); arrival timestamps may carry scheduling jitter.',
     ],
     targets: [
@@ -137,23 +133,23 @@ export async function quotaUtilisation(stack, { progress, accounts }) {
 }
 
 /** How far apart the keys' first burst arrivals are (the burst's intake through the API). */
-function firstArrivalSpreadMs(records) {
-  const first = new Map();
+function firstArrivalSpreadMs(records: readonly { key: string | null; hrMs: number }[]): number {
+  const first = new Map<string | null, number>();
   for (const r of records) first.set(r.key, Math.min(first.get(r.key) ?? Infinity, r.hrMs));
   const starts = [...first.values()];
   return starts.length ? Math.max(...starts) - Math.min(...starts) : NaN;
 }
 
 /** Average gap between consecutive burst arrivals of one key, over all keys. */
-function meanGapMs(records) {
-  const byKey = new Map();
+function meanGapMs(records: readonly { key: string | null; hrMs: number }[]): number {
+  const byKey = new Map<string | null, number[]>();
   for (const r of records) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r.hrMs]);
   let sum = 0;
   let gaps = 0;
   for (const list of byKey.values()) {
     if (list.length < 2) continue;
     list.sort((a, b) => a - b);
-    sum += list[list.length - 1] - list[0];
+    sum += (list[list.length - 1] ?? 0) - (list[0] ?? 0);
     gaps += list.length - 1;
   }
   return gaps === 0 ? NaN : sum / gaps;

@@ -4,9 +4,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
 
-let ticksPerSecond;
-function clockTicks() {
+let ticksPerSecond: number | undefined;
+function clockTicks(): number {
   if (ticksPerSecond === undefined) {
     try {
       ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -17,24 +18,31 @@ function clockTicks() {
   return ticksPerSecond;
 }
 
+/** The fields of /proc/<pid>/stat after "(comm)": state is field 3, so utime (14) is index 11. */
+function statFields(path: string): number[] {
+  const stat = readFileSync(path, 'utf8');
+  return stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
+}
+
 /** User + system CPU ms of a process (all its threads), or undefined when it cannot be read. */
-function procCpuMs(pid) {
+function procCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after "(comm)": state is field 3, utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+    const f = statFields(`/proc/${pid}/stat`);
+    return (((f[11] ?? NaN) + (f[12] ?? NaN)) * 1000) / clockTicks();
   } catch {
     return undefined;
   }
 }
 
 /** CPU ms of this process plus its children that have exited (utime, stime, cutime, cstime). */
-function selfAndChildrenCpuMs() {
+function selfAndChildrenCpuMs(): number | undefined {
   try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / clockTicks();
+    const f = statFields('/proc/self/stat');
+    return (((f[11] ?? NaN) + (f[12] ?? NaN) + (f[13] ?? NaN) + (f[14] ?? NaN)) * 1000) / clockTicks();
   } catch {
     return undefined;
   }
@@ -45,17 +53,17 @@ function selfAndChildrenCpuMs() {
  * benchmark (neither this process, its children once stopped, nor Redis). `stop()` after every
  * child has exited; returns a fraction 0..1 of all cores, or undefined off Linux.
  */
-export function startOtherLoadMeter(redisPid, cores) {
+export function startOtherLoadMeter(redisPid: number | undefined, cores: number): { stop(): number | undefined } {
   const t0 = performance.now();
   const machine0 = machineBusyMs();
   const ours0 = selfAndChildrenCpuMs();
-  const redis0 = redisPid === undefined ? 0 : procCpuMs(redisPid) ?? 0;
+  const redis0 = redisPid === undefined ? 0 : (procCpuMs(redisPid) ?? 0);
   return {
     stop() {
       const machine1 = machineBusyMs();
       const ours1 = selfAndChildrenCpuMs();
-      const redis1 = redisPid === undefined ? 0 : procCpuMs(redisPid) ?? 0;
-      if ([machine0, machine1, ours0, ours1].includes(undefined)) return undefined;
+      const redis1 = redisPid === undefined ? 0 : (procCpuMs(redisPid) ?? 0);
+      if (machine0 === undefined || machine1 === undefined || ours0 === undefined || ours1 === undefined) return undefined;
       const other = machine1 - machine0 - (ours1 - ours0) - (redis1 - redis0);
       return Math.max(0, other / ((performance.now() - t0) * cores));
     },
@@ -63,12 +71,12 @@ export function startOtherLoadMeter(redisPid, cores) {
 }
 
 /** Busy CPU ms of the whole machine (all cores, every process) since boot, from /proc/stat. */
-function machineBusyMs() {
+function machineBusyMs(): number | undefined {
   try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
     // cpu user nice system idle iowait irq softirq steal ...
     const v = line.trim().split(/\s+/).slice(1).map(Number);
-    const busy = v.reduce((a, b) => a + b, 0) - v[3] - (v[4] ?? 0);
+    const busy = v.reduce((a, b) => a + b, 0) - (v[3] ?? NaN) - (v[4] ?? 0);
     return (busy * 1000) / clockTicks();
   } catch {
     return undefined;
@@ -76,7 +84,7 @@ function machineBusyMs() {
 }
 
 /** The Redis server's pid when it runs on this machine (not in a container or elsewhere). */
-export async function localRedisPid(redis) {
+export async function localRedisPid(redis: Redis): Promise<number | undefined> {
   const pid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
   try {
     return readFileSync(`/proc/${pid}/comm`, 'utf8').includes('redis') ? pid : undefined;
@@ -85,21 +93,24 @@ export async function localRedisPid(redis) {
   }
 }
 
+/** CPU ms per name (undefined where /proc could not be read), plus "load generator" and "machine". */
+export type CpuUse = Record<string, number | undefined>;
+
 /**
  * Starts counting. `targets` are `{ name, pid }`; the calling process is always included as
  * "load generator", and the whole machine as "machine" (so other processes' load shows up).
- * `stop()` returns CPU ms per name (undefined where /proc could not be read).
  */
-export function startCpuMeter(targets) {
+export function startCpuMeter(targets: readonly { name: string; pid: number | undefined }[]): { stop(): CpuUse } {
   const before = targets.map((t) => procCpuMs(t.pid));
   const machineBefore = machineBusyMs();
   const self = process.cpuUsage();
   return {
     stop() {
-      const out = {};
+      const out: CpuUse = {};
       targets.forEach((t, i) => {
         const now = procCpuMs(t.pid);
-        out[t.name] = now === undefined || before[i] === undefined ? undefined : now - before[i];
+        const then = before[i];
+        out[t.name] = now === undefined || then === undefined ? undefined : now - then;
       });
       const used = process.cpuUsage(self);
       out['load generator'] = (used.user + used.system) / 1000;

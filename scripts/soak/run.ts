@@ -4,16 +4,19 @@
  * replaced every KILL_EVERY_MS, for SOAK_SECONDS. Loopback only, bounded in time and count.
  * Prints requests sent, answered, failed by cause, lost (must be 0) and limit violations (must be 0).
  *
- *   npm run soak                 # 180 s
+ *   npm run soak                 # 180 s (= tsc -b && tsx scripts/soak/run.ts)
  *   SOAK_SECONDS=60 npm run soak
  */
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { findViolations } from '../../apps/simulator/dist/index.js';
-import { startNode, stopAll } from '../bench/processes.js';
-import { API_MAIN, WORKER_MAIN, fakeKey, startSimulator } from '../bench/stack.js';
-import { connect, deleteByPrefix, freshPrefix, openRedis } from '../bench/redis.js';
+import { findViolations, type Fault, type SimRecord } from '@ork/simulator';
+import { fakeKey } from '../../test/support/fake-keys.js';
+import { API_MAIN, WORKER_MAIN, parseJsonLine, runProcess, stopAll, type RunningProcess } from '../../test/support/processes.js';
+import { deleteByPrefix } from '../../test/support/redis-cleanup.js';
+import { answerOf, deltaOf, parseCompletion } from '../bench/load.js';
+import { connect, errorMessage, freshPrefix, openRedis } from '../bench/redis.js';
+import { OUTPUT_TAIL_CHARS, startSimulator } from '../bench/stack.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 180);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 24);
@@ -24,7 +27,7 @@ const LIMITS = { minIntervalMs: 100, perMinute: 400, perDay: 0 };
 const KEYS = Array.from({ length: 4 }, fakeKey);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const FAULTS = [
+const FAULTS: Fault[] = [
   { status: 502, times: 3 },
   { status: 503, body: { error: { message: 'No provider available', code: 503 } }, times: 2 },
   { status: 429, body: { error: { message: 'Provider returned error', code: 429, metadata: { raw: 'busy' } } }, times: 3 },
@@ -33,7 +36,7 @@ const FAULTS = [
 ];
 
 /** nice applies per thread on Linux: raise the simulator's GC and I/O threads too, not just its main one. */
-function prioritiseAllThreads(pid, niceness) {
+function prioritiseAllThreads(pid: number | undefined, niceness: number): void {
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) setPriority(Number(tid), niceness);
   } catch {
@@ -43,53 +46,85 @@ function prioritiseAllThreads(pid, niceness) {
 
 /** SOAK_TRACE=1: workers log every departure, and short gaps at the fake are compared with them. */
 const TRACE = process.env.SOAK_TRACE === '1';
-const departures = new Map(); // keyId -> sentAt[]
+/** keyId -> sentAt[] */
+const departures = new Map<string, number[]>();
 
-function workerEnv(common) {
+function workerEnv(common: Record<string, string>): Record<string, string> {
   return { ...common, LOG_LEVEL: TRACE ? 'debug' : 'warn' };
 }
 
-function collectDepartures(worker) {
-  worker
-    .waitForLine((line) => {
-      if (line.includes('"upstream answered"')) {
-        const m = JSON.parse(line);
-        if (m.sentAt > 0) (departures.get(m.keyId) ?? departures.set(m.keyId, []).get(m.keyId)).push(m.sentAt);
-      }
-      return undefined;
-    }, 3_600_000)
-    .catch(() => undefined);
+function collectDepartures(worker: RunningProcess): void {
+  worker.onLine((line) => {
+    if (!line.includes('"upstream answered"')) return;
+    const m = parseJsonLine(line);
+    if (typeof m?.keyId !== 'string' || typeof m.sentAt !== 'number' || m.sentAt <= 0) return;
+    const list = departures.get(m.keyId) ?? [];
+    departures.set(m.keyId, list);
+    list.push(m.sentAt);
+  });
 }
 
 /** For each arrival gap under the limit: the gap between the matching departures (the last one before each arrival). */
-function explainShortGaps(records, minIntervalMs) {
-  const lines = [];
-  const byKey = new Map();
-  for (const r of records) if (r.key) (byKey.get(r.key) ?? byKey.set(r.key, []).get(r.key)).push(r.hrMs);
+function explainShortGaps(records: readonly SimRecord[], minIntervalMs: number): string[] {
+  const lines: string[] = [];
+  const byKey = new Map<string, number[]>();
+  for (const r of records) {
+    if (!r.key) continue;
+    const list = byKey.get(r.key) ?? [];
+    byKey.set(r.key, list);
+    list.push(r.hrMs);
+  }
   for (const [key, arrivals] of byKey) {
     arrivals.sort((a, b) => a - b);
     const sent = (departures.get(createHash('sha256').update(key).digest('hex').slice(0, 12)) ?? []).sort((a, b) => a - b);
-    const before = (t) => sent.filter((x) => x <= t + 0.5).at(-1);
+    const before = (t: number): number | undefined => sent.filter((x) => x <= t + 0.5).at(-1);
     let minDeparture = Infinity;
-    for (let i = 1; i < sent.length; i++) minDeparture = Math.min(minDeparture, sent[i] - sent[i - 1]);
+    for (let i = 1; i < sent.length; i++) minDeparture = Math.min(minDeparture, (sent[i] ?? NaN) - (sent[i - 1] ?? NaN));
     lines.push(`key …${key.slice(-4)}: ${arrivals.length} arrivals, ${sent.length} departures logged, smallest departure gap ${minDeparture.toFixed(1)} ms`);
     for (let i = 1; i < arrivals.length; i++) {
-      const gap = arrivals[i] - arrivals[i - 1];
+      const a0 = arrivals[i - 1] ?? NaN;
+      const a1 = arrivals[i] ?? NaN;
+      const gap = a1 - a0;
       if (gap >= minIntervalMs) continue;
-      const d0 = before(arrivals[i - 1]);
-      const d1 = before(arrivals[i]);
+      const d0 = before(a0);
+      const d1 = before(a1);
       lines.push(
-        `  short arrival gap ${gap.toFixed(1)} ms; departures ${d0 === undefined || d1 === undefined ? 'not logged' : `${(d1 - d0).toFixed(1)} ms apart, arrivals ${(arrivals[i - 1] - d0).toFixed(1)} and ${(arrivals[i] - d1).toFixed(1)} ms after them`}`,
+        `  short arrival gap ${gap.toFixed(1)} ms; departures ${d0 === undefined || d1 === undefined ? 'not logged' : `${(d1 - d0).toFixed(1)} ms apart, arrivals ${(a0 - d0).toFixed(1)} and ${(a1 - d1).toFixed(1)} ms after them`}`,
       );
     }
   }
   return lines;
 }
 
-async function main() {
-  const redis = openRedis(REDIS_URL);
+const redis = openRedis(REDIS_URL);
+let prefix: string | undefined;
+let cleaning: Promise<void> | undefined;
+/** Every child stopped and the run's Redis keys gone: on success, on failure and on Ctrl-C. */
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await stopAll();
+    if (prefix !== undefined) {
+      try {
+        await deleteByPrefix(redis, prefix);
+      } catch (err) {
+        console.error(`soak: could not delete Redis keys ${prefix}:* (${errorMessage(err)})`);
+      }
+    }
+    redis.disconnect();
+  })();
+  return cleaning;
+}
+// The children run in process groups of their own, so Ctrl-C reaches only this process: it stops them.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.once(signal, () => {
+    console.error(`soak: ${signal}, cleaning up`);
+    void cleanup().finally(() => process.exit(code));
+  });
+}
+
+async function main(): Promise<boolean> {
   await connect(redis, REDIS_URL);
-  const prefix = freshPrefix();
+  prefix = freshPrefix();
   const sim = await startSimulator({ priority: -15, env: { SIM_LATENCY_MS: '150', SIM_CHUNK_DELAY_MS: '5' } });
   prioritiseAllThreads(sim.proc.pid, -15);
   const common = {
@@ -104,29 +139,22 @@ async function main() {
     QUEUE_TIMEOUT_MS: '120000',
     KEY_CONCURRENCY: '16',
   };
-  const workers = [];
-  const startWorker = async () => {
-    const w = startNode(`worker-${workers.length}`, WORKER_MAIN, { env: workerEnv(common), cwd: process.cwd() });
+  const workers: RunningProcess[] = [];
+  const startWorker = (): void => {
+    const w = runProcess(WORKER_MAIN, workerEnv(common), undefined, { name: `worker-${workers.length}`, keepOutputChars: OUTPUT_TAIL_CHARS });
     workers.push(w);
     if (TRACE) collectDepartures(w);
   };
-  await startWorker();
-  await startWorker();
-  const api = startNode('api', API_MAIN, { env: { ...common, PORT: '0', LOG_LEVEL: 'info' }, cwd: process.cwd() });
-  const apiUrl = await api.waitForLine((line) => {
-    try {
-      const m = JSON.parse(line);
-      return m.msg === 'api listening' ? m.url : undefined;
-    } catch {
-      return undefined;
-    }
-  });
+  startWorker();
+  startWorker();
+  const api = runProcess(API_MAIN, { ...common, PORT: '0', LOG_LEVEL: 'info' }, undefined, { name: 'api', keepOutputChars: OUTPUT_TAIL_CHARS });
+  const apiUrl = String((await api.waitForLog('api listening', 15_000)).url);
 
-  const outcome = { sent: 0, answered: 0, wrongAnswer: 0, failed: {}, lost: 0 };
+  const outcome = { sent: 0, answered: 0, wrongAnswer: 0, failed: {} as Record<string, number>, lost: 0 };
   const deadline = Date.now() + SECONDS * 1000;
   const faultTimer = setInterval(() => {
     const fault = FAULTS[Math.floor(Math.random() * FAULTS.length)];
-    void sim.control.configure({ faults: [fault] }).catch(() => undefined);
+    if (fault) void sim.control.configure({ faults: [fault] }).catch(() => undefined);
   }, FAULT_EVERY_MS);
   let kills = 0;
   const killTimer = setInterval(() => {
@@ -134,10 +162,10 @@ async function main() {
     if (!victim) return;
     victim.child.kill('SIGKILL');
     kills++;
-    void startWorker();
+    startWorker();
   }, KILL_EVERY_MS);
 
-  const one = async (i) => {
+  const one = async (i: number): Promise<void> => {
     const stream = i % 3 === 0;
     const content = `soak ${i}`;
     outcome.sent++;
@@ -150,14 +178,9 @@ async function main() {
       });
       const text = await res.text();
       if (res.status !== 200) {
-        const code = (() => {
-          try {
-            return JSON.parse(text).error?.code ?? 'unknown';
-          } catch {
-            return 'not-json';
-          }
-        })();
-        const cause = `${res.status} ${code}`;
+        const body = parseCompletion(text);
+        const code = body === undefined ? 'not-json' : (body.error?.code ?? 'unknown');
+        const cause = `${res.status} ${typeof code === 'string' || typeof code === 'number' ? code : JSON.stringify(code)}`;
         outcome.failed[cause] = (outcome.failed[cause] ?? 0) + 1;
         return;
       }
@@ -165,20 +188,20 @@ async function main() {
         ? text
             .split('\n')
             .filter((l) => l.startsWith('data: {'))
-            .map((l) => JSON.parse(l.slice(6)).choices?.[0]?.delta?.content ?? '')
+            .map((l) => deltaOf(l.slice(6)) ?? '')
             .join('')
-        : JSON.parse(text).choices?.[0]?.message?.content;
+        : answerOf(text);
       if (answer === `echo: ${content}`) outcome.answered++;
       else if (stream && text.includes('"error"')) outcome.failed['stream error chunk'] = (outcome.failed['stream error chunk'] ?? 0) + 1;
       else outcome.wrongAnswer++;
     } catch (err) {
       outcome.lost++;
-      console.error(`lost request ${i}: ${err.message}`);
+      console.error(`lost request ${i}: ${errorMessage(err)}`);
     }
   };
 
   let next = 0;
-  const loop = async () => {
+  const loop = async (): Promise<void> => {
     while (Date.now() < deadline && next < MAX_REQUESTS) await one(next++);
   };
   const started = Date.now();
@@ -194,7 +217,7 @@ async function main() {
   const records = (await sim.control.records()).filter((r) => r.path.endsWith('completions'));
   const violations = findViolations(records, LIMITS);
   const elapsed = Math.round((Date.now() - started) / 1000);
-  const rows = [
+  const rows: [string, string | number][] = [
     ['duration', `${elapsed} s`],
     ['keys / worker processes / API processes', `${KEYS.length} / 2 (one SIGKILLed and replaced every ${KILL_EVERY_MS / 1000} s) / 1`],
     ['limits', `${LIMITS.minIntervalMs} ms spacing, ${LIMITS.perMinute}/min`],
@@ -212,17 +235,15 @@ async function main() {
   for (const v of violations) console.log(`violation: ${JSON.stringify(v)}`);
   if (TRACE) for (const line of explainShortGaps(records, LIMITS.minIntervalMs)) console.log(line);
 
-  await stopAll();
-  await deleteByPrefix(redis, prefix);
-  redis.disconnect();
+  await cleanup();
   return outcome.lost === 0 && violations.length === 0 && outcome.wrongAnswer === 0;
 }
 
 main().then(
   (ok) => process.exit(ok ? 0 : 1),
-  async (err) => {
+  async (err: unknown) => {
     console.error(err);
-    await stopAll();
+    await cleanup();
     process.exit(1);
   },
 );

@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (= `tsc -b && node scripts/bench/run.js`): starts the simulator and the gateway
+ * `npm run bench` (= `tsc -b && tsx scripts/bench/run.ts`): starts the simulator and the gateway
  * (one API process, one worker process, 8 made-up keys, a fresh Redis prefix) and measures
  *   1. added latency, 2. quota utilisation, 3. throughput, 4. streaming (time to first token),
  * then prints a table per scenario and markdown for docs/BENCHMARKS.md. Stops every child process
@@ -10,17 +10,19 @@
  *
  * Environment: REDIS_URL (default redis://127.0.0.1:6379), BENCH_QUICK=1 (fewer requests, a smoke
  * run), BENCH_ONLY=latency,utilisation,throughput,streaming,accounts, BENCH_STRICT=1, BENCH_CPU_PROF=<dir> (runs the
- * API and worker under --cpu-prof; summarise with scripts/bench/profile-summary.js).
+ * API and worker under --cpu-prof; summarise with `npx tsx scripts/bench/profile-summary.ts`).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
+import { fakeKey } from '../../test/support/fake-keys.js';
+import { API_MAIN, REPO_ROOT, WORKER_MAIN, stopAll } from '../../test/support/processes.js';
+import { deleteByPrefix } from '../../test/support/redis-cleanup.js';
 import { localRedisPid, startOtherLoadMeter } from './cpu.js';
 import { describeMachine } from './machine.js';
-import { stopAll } from './processes.js';
-import { connect, deleteByPrefix, freshPrefix, openRedis } from './redis.js';
+import { ExpectedError, connect, errorMessage, errorText, freshPrefix, openRedis } from './redis.js';
 import { printConsole, printMarkdown } from './report.js';
-import { API_MAIN, SIMULATOR_MAIN, WORKER_MAIN, fakeKey, startGateway, startSimulator } from './stack.js';
+import type { BenchOptions, BenchStack, Scenario, ScenarioResult } from './result.js';
 
 const KEYS = 8;
 /** Hard bound on the whole run; cleanup still happens when it fires. */
@@ -33,14 +35,18 @@ const LIMITS_OFF = {
 };
 
 const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-const opts = {
+const opts: BenchOptions = {
   quick: process.env.BENCH_QUICK === '1',
   strict: process.env.BENCH_STRICT === '1',
   only: (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean),
   cpuProfDir: process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined,
-  progress: (msg) => process.stderr.write(`» ${msg}\n`),
+  progress: (msg) => {
+    process.stderr.write(`» ${msg}\n`);
+  },
 };
 
+// Where @ork/simulator's SIMULATOR_MAIN points; checked before anything imports the built packages.
+const SIMULATOR_MAIN = resolve(REPO_ROOT, 'apps/simulator/dist/main.js');
 for (const main of [SIMULATOR_MAIN, API_MAIN, WORKER_MAIN]) {
   if (!existsSync(main)) {
     process.stderr.write(`bench: ${main} is missing; build first (npm run bench does: tsc -b)\n`);
@@ -48,13 +54,22 @@ for (const main of [SIMULATOR_MAIN, API_MAIN, WORKER_MAIN]) {
   }
 }
 // Imported after the check above: they load the built simulator and shared library.
+const { startGateway, startSimulator } = await import('./stack.js');
 const { addedLatency } = await import('./scenarios/added-latency.js');
 const { quotaUtilisation, accountQuotaUtilisation, accountsSimEnv, GATEWAY_ENV: SPACED, ACCOUNTS_GATEWAY_ENV } = await import('./scenarios/quota-utilisation.js');
 const { throughput } = await import('./scenarios/throughput.js');
 const { streaming } = await import('./scenarios/streaming.js');
 
+interface StackSpec {
+  label: string;
+  env: Record<string, string>;
+  simPriority?: number;
+  simEnv?: (keys: readonly string[]) => Record<string, string>;
+  scenarios: [string, Scenario][];
+}
+
 /** Run order groups scenarios by gateway configuration; results are printed in numbered order. */
-const STACKS = [
+const STACKS: StackSpec[] = [
   { label: 'limits off', env: LIMITS_OFF, scenarios: [['latency', addedLatency], ['streaming', streaming], ['throughput', throughput]] },
   // -15: the simulator timestamps arrivals for the spacing check; on two busy cores it must get the CPU.
   { label: 'spacing 250 ms', env: SPACED, simPriority: -15, scenarios: [['utilisation', quotaUtilisation]] },
@@ -63,9 +78,9 @@ const STACKS = [
 ];
 
 const redis = openRedis(redisUrl);
-const prefixes = new Set();
-let cleaning;
-function cleanup() {
+const prefixes = new Set<string>();
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await stopAll();
     for (const prefix of prefixes) {
@@ -73,14 +88,14 @@ function cleanup() {
         await deleteByPrefix(redis, prefix);
         prefixes.delete(prefix);
       } catch (err) {
-        process.stderr.write(`bench: could not delete Redis keys ${prefix}:* (${err.message})\n`);
+        process.stderr.write(`bench: could not delete Redis keys ${prefix}:* (${errorMessage(err)})\n`);
       }
     }
     redis.disconnect();
   })();
   return cleaning;
 }
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   process.once(signal, () => {
     process.stderr.write(`bench: ${signal}, cleaning up\n`);
     void cleanup().finally(() => process.exit(code));
@@ -92,7 +107,7 @@ setTimeout(() => {
 }, WATCHDOG_MS).unref();
 
 /** Starts a simulator and a gateway on a fresh prefix, runs `fn`, then stops both and deletes the prefix. */
-async function withStack(stack, redisPid, fn) {
+async function withStack<T>(stack: StackSpec, redisPid: number | undefined, fn: (s: BenchStack) => Promise<T>): Promise<T> {
   const prefix = freshPrefix();
   prefixes.add(prefix);
   const keys = Array.from({ length: KEYS }, fakeKey);
@@ -115,18 +130,18 @@ async function withStack(stack, redisPid, fn) {
 }
 
 /** A scenario that threw still gets a row in the report, marked failed. */
-function crashed(id, err) {
-  return { id, title: `${id} (did not complete)`, header: ['error'], rows: [[err.message.split('\n')[0]]], notes: [], targets: [], problems: [`${id}: ${err.stack ?? err.message}`] };
+function crashed(id: string, err: unknown): ScenarioResult {
+  return { id, title: `${id} (did not complete)`, header: ['error'], rows: [[errorMessage(err).split('\n')[0] ?? '']], notes: [], targets: [], problems: [`${id}: ${errorText(err)}`] };
 }
 
-async function main() {
+async function main(): Promise<number> {
   if (opts.cpuProfDir) mkdirSync(opts.cpuProfDir, { recursive: true });
   await connect(redis, redisUrl);
   const machine = await describeMachine(redis);
   const redisPid = await localRedisPid(redis);
   const otherLoad = startOtherLoadMeter(redisPid, cpus().length);
   const started = Date.now();
-  const results = [];
+  const results: ScenarioResult[] = [];
   for (const stack of STACKS) {
     const wanted = stack.scenarios.filter(([id]) => opts.only.length === 0 || opts.only.includes(id));
     if (wanted.length === 0) continue;
@@ -137,7 +152,10 @@ async function main() {
           try {
             const result = await scenario(s, opts);
             for (const p of s.processes) {
-              if (!p.alive()) result.problems.push(`${p.name} process died (exit ${await p.exited}) during ${id}:\n${p.output()}`);
+              if (!p.alive()) {
+                await p.exited;
+                result.problems.push(`${p.name} process died (exit ${p.exitDescription()}) during ${id}:\n${p.output()}`);
+              }
             }
             results.push(result);
           } catch (err) {
@@ -171,7 +189,7 @@ let code = 1;
 try {
   code = await main();
 } catch (err) {
-  process.stderr.write(`bench failed: ${err.expected ? err.message : (err.stack ?? err.message)}\n`);
+  process.stderr.write(`bench failed: ${err instanceof ExpectedError ? err.message : errorText(err)}\n`);
 } finally {
   await cleanup();
 }

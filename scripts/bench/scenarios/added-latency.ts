@@ -4,17 +4,16 @@
  * off, first one at a time and then 32 at once. The difference of the percentiles is what the
  * gateway adds.
  */
-import { CHAT_PATH, createClient, loadProblem, runLoad } from '../load.js';
-import { ms, summarize } from '../stats.js';
+import { CHAT_PATH, createClient, loadProblem, runLoad, type LoadResult, type LoadSpec } from '../load.js';
+import type { Scenario, Target } from '../result.js';
+import { ms, summarize, type Summary } from '../stats.js';
 
 export const TARGET_ADDED_P50_MS = 3;
 export const TARGET_ADDED_P99_MS = 15;
 
-/**
- * @param {{ sim: { origin: string }, gateway: { url: string }, keys: string[] }} stack
- * @param {{ quick: boolean, progress: (msg: string) => void }} opts
- */
-export async function addedLatency(stack, { quick, progress }) {
+type Via = 'direct' | 'proxied';
+
+export const addedLatency: Scenario = async (stack, { quick, progress }) => {
   const phases = [
     { label: 'sequential (c=1)', concurrency: 1, total: quick ? 100 : 500 },
     { label: 'concurrency 32', concurrency: 32, total: quick ? 600 : 3_000 },
@@ -22,21 +21,21 @@ export async function addedLatency(stack, { quick, progress }) {
   const direct = createClient(stack.sim.origin, 32);
   const proxied = createClient(stack.gateway.url, 32);
   // The simulator wants a bearer key; the gateway adds the upstream key itself.
-  const directHeaders = (i) => ({ authorization: `Bearer ${stack.keys[i % stack.keys.length]}` });
-  const targets = {
+  const directHeaders = (i: number): Record<string, string> => ({ authorization: `Bearer ${stack.keys[i % stack.keys.length]}` });
+  const targets: Record<Via, Pick<LoadSpec, 'client' | 'path' | 'headersFor'>> = {
     direct: { client: direct, path: CHAT_PATH.direct, headersFor: directHeaders },
     proxied: { client: proxied, path: CHAT_PATH.proxied },
   };
-  const problems = [];
-  const run = async (label, via, spec) => {
+  const problems: string[] = [];
+  const run = async (label: string, via: Via, spec: { concurrency: number; total: number }): Promise<LoadResult> => {
     const r = await runLoad({ ...targets[via], ...spec, tag: `latency ${label} ${via}` });
     const problem = loadProblem(`added latency, ${label}, ${via}`, r);
     if (problem) problems.push(problem);
     return r;
   };
 
-  const rows = [];
-  const measured = {};
+  const rows: string[][] = [];
+  const measured: Record<number, { d: Summary; p: Summary }> = {};
   try {
     // Warm-up (not measured): JIT, keep-alive sockets on every hop, Lua scripts loaded in Redis.
     progress('added latency: warm-up');
@@ -64,7 +63,7 @@ export async function addedLatency(stack, { quick, progress }) {
   }
 
   const at32 = measured[32];
-  const targetList = at32
+  const targetList: Target[] = at32
     ? [
         {
           name: 'added p50 at concurrency 32',
@@ -89,4 +88,4 @@ export async function addedLatency(stack, { quick, progress }) {
     targets: targetList,
     problems,
   };
-}
+};

@@ -1,5 +1,5 @@
 /**
- * `node scripts/bench/accounts-burst.js`: the issue-15 measurement. Keys that share OpenRouter
+ * `npx tsx scripts/bench/accounts-burst.ts` (after `npm run build`): the issue-15 measurement. Keys that share OpenRouter
  * accounts, a fake OpenRouter that counts the free-model limits per account (as the real one
  * does), and one burst sent at once. Prints how many requests were answered, how many upstream
  * 429s the gateway caused, and the makespan (first send to last answer).
@@ -14,23 +14,26 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { stopAll } from './processes.js';
-import { connect, deleteByPrefix, freshPrefix, openRedis } from './redis.js';
-import { fakeKey, startGateway, startSimulator } from './stack.js';
+import { fakeKey } from '../../test/support/fake-keys.js';
+import { stopAll } from '../../test/support/processes.js';
+import { deleteByPrefix } from '../../test/support/redis-cleanup.js';
+import { answerOf } from './load.js';
+import { connect, errorText, freshPrefix, openRedis } from './redis.js';
+import { startGateway, startSimulator } from './stack.js';
 
-const env = (name, fallback) => process.env[name] ?? fallback;
+const env = (name: string, fallback: string): string => process.env[name] ?? fallback;
 const keysCount = Number(env('ACC_KEYS', '3'));
 const accounts = Number(env('ACC_ACCOUNTS', '1'));
 const burst = Number(env('ACC_BURST', '45'));
 const simPerMinute = env('ACC_SIM_PER_MINUTE', '20');
 const simPerDay = env('ACC_SIM_PER_DAY', '0');
 const spentElsewhere = Number(env('ACC_SPENT_ELSEWHERE', '0'));
-const gatewayEnv = JSON.parse(env('ACC_GATEWAY_ENV', '{"KEY_MIN_INTERVAL_MS":"500"}'));
+const gatewayEnv = JSON.parse(env('ACC_GATEWAY_ENV', '{"KEY_MIN_INTERVAL_MS":"500"}')) as Record<string, string>;
 const model = env('ACC_MODEL', 'meta-llama/llama-4-maverick:free');
 const redisUrl = env('REDIS_URL', 'redis://127.0.0.1:6379');
 
 const keys = Array.from({ length: keysCount }, fakeKey);
-const accountOf = (i) => `acct-${i % accounts}`;
+const accountOf = (i: number): string => `acct-${i % accounts}`;
 const simAccounts = keys.map((k, i) => `${k}=${accountOf(i)}`).join(',');
 
 const redis = openRedis(redisUrl);
@@ -65,14 +68,14 @@ try {
         body: JSON.stringify({ model, messages: [{ role: 'user', content: `acc #${i}` }] }),
       });
       const text = await res.body.text();
-      const ok = res.statusCode === 200 && JSON.parse(text)?.choices?.[0]?.message?.content === `echo: acc #${i}`;
+      const ok = res.statusCode === 200 && answerOf(text) === `echo: acc #${i}`;
       return { status: res.statusCode, ok, at: performance.now() - started, text: ok ? '' : text.slice(0, 200) };
     }),
   );
   await client.close();
   const records = (await sim.control.records()).filter((r) => r.path.endsWith('/completions'));
   const limited = records.filter((r) => r.limited);
-  const byAccount = new Map();
+  const byAccount = new Map<string, number>();
   for (const r of records) {
     if (r.limited || r.account === null) continue;
     byAccount.set(r.account, (byAccount.get(r.account) ?? 0) + 1);
@@ -95,7 +98,7 @@ try {
   process.stdout.write(`${JSON.stringify(result)}\n`);
   if (answered !== burst) exitCode = 1;
 } catch (err) {
-  process.stderr.write(`accounts-burst: ${err.stack ?? err.message}\n`);
+  process.stderr.write(`accounts-burst: ${errorText(err)}\n`);
   exitCode = 1;
 } finally {
   await stopAll();

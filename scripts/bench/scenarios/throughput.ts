@@ -4,28 +4,32 @@
  * what this machine and load generator can do without the gateway in between.
  */
 import { cpus } from 'node:os';
-import { startCpuMeter } from '../cpu.js';
-import { CHAT_PATH, createClient, loadProblem, runLoad } from '../load.js';
+import { startCpuMeter, type CpuUse } from '../cpu.js';
+import { CHAT_PATH, createClient, loadProblem, runLoad, type LoadResult } from '../load.js';
+import type { Scenario } from '../result.js';
 import { int, ms, summarize } from '../stats.js';
 
 const CPU_COLUMNS = ['api', 'worker', 'redis', 'simulator', 'load generator'];
 
 export const TARGET_REQ_PER_S = 1_500;
 
-/**
- * @param {{ sim: { origin: string }, gateway: { url: string }, keys: string[], cpuTargets: { name: string, pid: number }[] }} stack
- * @param {{ quick: boolean, progress: (msg: string) => void }} opts
- */
-export async function throughput(stack, { quick, progress }) {
-  const runs = [
+interface Run {
+  via: string;
+  concurrency: number;
+  total: number;
+  maxDurationMs: number;
+}
+
+export const throughput: Scenario = async (stack, { quick, progress }) => {
+  const runs: Run[] = [
     { via: 'direct (reference)', concurrency: 64, total: quick ? 3_000 : 10_000, maxDurationMs: quick ? 2_000 : 4_000 },
     { via: 'proxied', concurrency: 64, total: quick ? 4_000 : 15_000, maxDurationMs: quick ? 3_000 : 10_000 },
     { via: 'proxied', concurrency: 128, total: quick ? 4_000 : 15_000, maxDurationMs: quick ? 3_000 : 10_000 },
   ];
-  const problems = [];
-  const rows = [];
-  const cpuRows = [];
-  let best;
+  const problems: string[] = [];
+  const rows: string[][] = [];
+  const cpuRows: string[][] = [];
+  let best: { rps: number; concurrency: number } | undefined;
   for (const spec of runs) {
     const direct = spec.via.startsWith('direct');
     const client = createClient(direct ? stack.sim.origin : stack.gateway.url, spec.concurrency);
@@ -33,7 +37,7 @@ export async function throughput(stack, { quick, progress }) {
       client,
       path: direct ? CHAT_PATH.direct : CHAT_PATH.proxied,
       concurrency: spec.concurrency,
-      headersFor: direct ? (i) => ({ authorization: `Bearer ${stack.keys[i % stack.keys.length]}` }) : undefined,
+      headersFor: direct ? (i: number) => ({ authorization: `Bearer ${stack.keys[i % stack.keys.length]}` }) : undefined,
     };
     try {
       progress(`throughput: ${spec.via}, concurrency ${spec.concurrency}`);
@@ -42,7 +46,7 @@ export async function throughput(stack, { quick, progress }) {
       const meter = startCpuMeter(stack.cpuTargets);
       const r = await runLoad({ ...common, total: spec.total, maxDurationMs: spec.maxDurationMs, tag: `throughput c${spec.concurrency} ${spec.via}` });
       const cpu = meter.stop();
-      for (const [label, result] of [['warm-up', warm], ['measured', r]]) {
+      for (const [label, result] of [['warm-up', warm], ['measured', r]] as const) {
         const problem = loadProblem(`throughput ${spec.via} c=${spec.concurrency} ${label}`, result);
         if (problem) problems.push(problem);
       }
@@ -76,10 +80,10 @@ export async function throughput(stack, { quick, progress }) {
       : [],
     problems,
   };
-}
+};
 
 /** CPU ms per answered request for each process, and the share of all cores the run kept busy. */
-function cpuRow(spec, r, cpu) {
+function cpuRow(spec: Run, r: LoadResult, cpu: CpuUse): string[] {
   let total = 0;
   const cells = CPU_COLUMNS.map((name) => {
     const used = cpu[name];

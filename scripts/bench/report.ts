@@ -1,11 +1,12 @@
 /** Prints the results twice: a console table per scenario, then markdown ready for docs/BENCHMARKS.md. */
 import { consoleTable, markdownTable } from './stats.js';
-import { machineLine } from './machine.js';
+import { machineLine, type Machine } from './machine.js';
+import type { ScenarioResult } from './result.js';
 
-const mark = (met) => (met ? 'met' : 'MISSED');
+const mark = (met: boolean): string => (met ? 'met' : 'MISSED');
 
-export function printConsole(machine, results, failures) {
-  const out = [];
+export function printConsole(machine: Machine, results: readonly ScenarioResult[], failures: readonly string[]): void {
+  const out: string[] = [];
   out.push('', `OpenRouter Key Aggregator benchmark, ${new Date().toISOString()}`, machineLine(machine), '');
   if (machine.warning) out.push(`WARNING: ${machine.warning}`, '');
   for (const r of results) {
@@ -22,7 +23,7 @@ export function printConsole(machine, results, failures) {
   console.log(out.join('\n'));
 }
 
-export function printMarkdown(machine, results) {
+export function printMarkdown(machine: Machine, results: readonly ScenarioResult[]): void {
   const out = ['----- markdown for docs/BENCHMARKS.md -----', '', `Run of ${new Date().toISOString().slice(0, 10)}: ${machineLine(machine)}.`, ''];
   for (const r of results) {
     out.push(`#### ${r.title}`, '', markdownTable(r.header, r.rows), '');
