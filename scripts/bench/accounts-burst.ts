@@ -16,9 +16,9 @@ import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { fakeKey } from '../../test/support/fake-keys.js';
 import { stopAll } from '../../test/support/processes.js';
-import { deleteByPrefix } from '../../test/support/redis-cleanup.js';
+import { deleteByPrefix, freshPrefix } from '../../test/support/redis-cleanup.js';
 import { answerOf } from './load.js';
-import { connect, errorText, freshPrefix, openRedis } from './redis.js';
+import { connect, errorText, openRedis } from './redis.js';
 import { startGateway, startSimulator } from './stack.js';
 
 const env = (name: string, fallback: string): string => process.env[name] ?? fallback;
@@ -38,7 +38,7 @@ const simAccounts = keys.map((k, i) => `${k}=${accountOf(i)}`).join(',');
 
 const redis = openRedis(redisUrl);
 await connect(redis, redisUrl);
-const prefix = freshPrefix();
+const prefix = freshPrefix('bench');
 let exitCode = 0;
 try {
   const sim = await startSimulator({

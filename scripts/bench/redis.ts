@@ -1,5 +1,4 @@
-/** The scripts' own Redis connection: a one-line error when it is missing, the server version for the header, a fresh prefix. */
-import { randomBytes } from 'node:crypto';
+/** The scripts' own Redis connection: a one-line error when it is missing, and the server version for the header. */
 import { Redis } from 'ioredis';
 
 /** An error whose message says it all: printed without a stack trace. */
@@ -29,11 +28,6 @@ export async function connect(redis: Redis, url: string): Promise<void> {
 export async function redisVersion(redis: Redis): Promise<string> {
   const info = await redis.info('server');
   return /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
-}
-
-/** A prefix no other run (or test) uses: `bench-<8 hex>`. */
-export function freshPrefix(): string {
-  return `bench-${randomBytes(4).toString('hex')}`;
 }
 
 export function errorMessage(err: unknown): string {

@@ -17,10 +17,10 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { fakeKey } from '../../test/support/fake-keys.js';
 import { API_MAIN, REPO_ROOT, WORKER_MAIN, stopAll } from '../../test/support/processes.js';
-import { deleteByPrefix } from '../../test/support/redis-cleanup.js';
+import { deleteByPrefix, freshPrefix } from '../../test/support/redis-cleanup.js';
 import { localRedisPid, startOtherLoadMeter } from './cpu.js';
 import { describeMachine } from './machine.js';
-import { ExpectedError, connect, errorMessage, errorText, freshPrefix, openRedis } from './redis.js';
+import { ExpectedError, connect, errorMessage, errorText, openRedis } from './redis.js';
 import { printConsole, printMarkdown } from './report.js';
 import type { BenchOptions, BenchStack, Scenario, ScenarioResult } from './result.js';
 
@@ -77,6 +77,13 @@ const STACKS: StackSpec[] = [
   { label: 'spacing 250 ms per account, 3 accounts', env: ACCOUNTS_GATEWAY_ENV, simEnv: accountsSimEnv, simPriority: -15, scenarios: [['accounts', accountQuotaUtilisation]] },
 ];
 
+const unknown = opts.only.filter((id) => !STACKS.some((stack) => stack.scenarios.some(([known]) => known === id)));
+if (unknown.length > 0) {
+  const known = STACKS.flatMap((stack) => stack.scenarios.map(([id]) => id));
+  process.stderr.write(`bench: no scenario ${unknown.join(', ')} (BENCH_ONLY takes ${known.join(',')})\n`);
+  process.exit(1);
+}
+
 const redis = openRedis(redisUrl);
 const prefixes = new Set<string>();
 let cleaning: Promise<void> | undefined;
@@ -108,7 +115,7 @@ setTimeout(() => {
 
 /** Starts a simulator and a gateway on a fresh prefix, runs `fn`, then stops both and deletes the prefix. */
 async function withStack<T>(stack: StackSpec, redisPid: number | undefined, fn: (s: BenchStack) => Promise<T>): Promise<T> {
-  const prefix = freshPrefix();
+  const prefix = freshPrefix('bench');
   prefixes.add(prefix);
   const keys = Array.from({ length: KEYS }, fakeKey);
   try {

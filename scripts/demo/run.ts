@@ -8,7 +8,6 @@
  *   npm run demo -- --once        # burst, summary, exit (also DEMO_EXIT=1); exit 1 if anything went wrong
  *   DEMO_REQUESTS=60 npm run demo
  */
-import { randomBytes } from 'node:crypto';
 import {
   RedisUnreachableError,
   ShutdownManager,
@@ -23,7 +22,7 @@ import { startKeyWorkers } from '@ork/worker';
 import { startApi } from '@ork/api';
 import { fakeKey } from '../../test/support/fake-keys.js';
 import { freePort } from '../../test/support/free-port.js';
-import { deleteByPrefix } from '../../test/support/redis-cleanup.js';
+import { deleteByPrefix, freshPrefix } from '../../test/support/redis-cleanup.js';
 import { warmUpSimulator } from '../../test/support/warm-up.js';
 import { burst } from './burst.js';
 import { progressBar } from './progress.js';
@@ -45,7 +44,7 @@ async function main(): Promise<void> {
     process.stderr.write(`demo: ${err.message}\n`);
     process.exit(1);
   }
-  const prefix = `demo-${randomBytes(4).toString('hex')}`;
+  const prefix = freshPrefix('demo');
   const keys = Array.from({ length: 3 }, fakeKey);
   const port = ONCE ? 0 : await freePort(Number(process.env.PORT ?? 3000));
 

@@ -13,9 +13,9 @@ import { setPriority } from 'node:os';
 import { findViolations, type Fault, type SimRecord } from '@ork/simulator';
 import { fakeKey } from '../../test/support/fake-keys.js';
 import { API_MAIN, WORKER_MAIN, parseJsonLine, runProcess, stopAll, type RunningProcess } from '../../test/support/processes.js';
-import { deleteByPrefix } from '../../test/support/redis-cleanup.js';
+import { deleteByPrefix, freshPrefix } from '../../test/support/redis-cleanup.js';
 import { answerOf, deltaOf, parseCompletion } from '../bench/load.js';
-import { connect, errorMessage, freshPrefix, openRedis } from '../bench/redis.js';
+import { connect, errorMessage, openRedis } from '../bench/redis.js';
 import { OUTPUT_TAIL_CHARS, startSimulator } from '../bench/stack.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 180);
@@ -124,7 +124,7 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
 
 async function main(): Promise<boolean> {
   await connect(redis, REDIS_URL);
-  prefix = freshPrefix();
+  prefix = freshPrefix('bench');
   const sim = await startSimulator({ priority: -15, env: { SIM_LATENCY_MS: '150', SIM_CHUNK_DELAY_MS: '5' } });
   prioritiseAllThreads(sim.proc.pid, -15);
   const common = {

@@ -1,13 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, expect, inject, test } from 'vitest';
 import { spawnSimulator, type SpawnedSimulator } from '@ork/simulator';
 import { answerOf, chat, waitFor } from '../support/client.js';
 import { ALL_IN_ONE_MAIN, REPO_ROOT, runCommand, runProcess, type RunningProcess } from '../support/processes.js';
-import { deleteByPrefix } from '../support/redis-cleanup.js';
+import { deleteByPrefix, freshPrefix } from '../support/redis-cleanup.js';
 import { fakeKey } from '../support/stack.js';
 import { readStatus } from '../support/status.js';
 
@@ -24,7 +23,7 @@ async function simulator(): Promise<SpawnedSimulator> {
 }
 
 function prefix(): string {
-  const p = `t-${randomUUID().slice(0, 8)}`;
+  const p = freshPrefix('t');
   cleanups.push(async () => {
     const redis = new Redis(inject('redisUrl'));
     await deleteByPrefix(redis, p);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -8,7 +7,7 @@ import { startKeyWorkers, type KeyWorkers } from '@ork/worker';
 import { startApi, type RunningApi } from '@ork/api';
 import { spawnSimulator, type SpawnedSimulator } from '@ork/simulator';
 import { API_MAIN, WORKER_MAIN, runProcess, type RunningProcess } from './processes.js';
-import { deleteByPrefix } from './redis-cleanup.js';
+import { deleteByPrefix, freshPrefix } from './redis-cleanup.js';
 import { fakeKey } from './fake-keys.js';
 import { warmUpSimulator } from './warm-up.js';
 import { TestClock } from './test-clock.js';
@@ -51,7 +50,7 @@ export interface Stack {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const redisUrl = options.redisUrl ?? inject('redisUrl');
   const keys = Array.isArray(options.keys) ? options.keys : Array.from({ length: options.keys ?? 3 }, fakeKey);
-  const prefix = `t-${randomUUID().slice(0, 8)}`;
+  const prefix = freshPrefix('t');
   // The simulator timestamps arrivals; on two busy cores it must not wait for CPU to do so.
   const sim = await spawnSimulator(options.simulatorEnv ?? {}, 10_000, -15);
   await warmUpSimulator(sim);

@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { RedisKeys } from '../src/limits/redis-keys.js';
-import { deleteByPrefix } from '../../../test/support/redis-cleanup.js';
+import { deleteByPrefix, freshPrefix } from '../../../test/support/redis-cleanup.js';
 
 /** A real Redis connection and a prefix of the test's own; `cleanup()` removes what it wrote. */
 export function redisFixture() {
   const url = inject('redisUrl');
   const redis = new Redis(url, { maxRetriesPerRequest: null });
-  const prefix = `t-${randomUUID().slice(0, 8)}`;
+  const prefix = freshPrefix('t');
   return {
     redis,
     url,
