@@ -10,12 +10,16 @@ import { startSimulatorProcess, type SimulatorProcess } from '../../test/support
 
 /** Children run here, where there is no .env for dotenv to pick up. */
 export const CHILD_CWD = fileURLToPath(new URL('.', import.meta.url));
-/** The last this many characters a child printed are kept for error messages. */
-export const OUTPUT_TAIL_CHARS = 32_000;
+/**
+ * How the scripts run their children: the last 32 kB each printed kept for error messages, and in
+ * this process's session, where the simulator's niceness counts against the API and worker (a
+ * session of their own would each be a CPU group of their own under autogroup scheduling).
+ */
+export const CHILD_OPTIONS = { keepOutputChars: 32_000, ownProcessGroup: false } as const;
 
 /** Starts the simulator; `priority` (e.g. -15) is its nice value when we may raise priority (root). */
 export function startSimulator({ env = {}, priority }: { env?: Record<string, string>; priority?: number } = {}): Promise<SimulatorProcess> {
-  return startSimulatorProcess({ env, niceness: priority, cwd: CHILD_CWD });
+  return startSimulatorProcess({ env, niceness: priority, cwd: CHILD_CWD, ownProcessGroup: false });
 }
 
 export interface Gateway {
@@ -54,8 +58,8 @@ export async function startGateway({ simUrl, keys, redisUrl, prefix, env = {}, c
   };
   const nodeArgs = (tag: string): string[] =>
     cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${tag}-${prefix}.cpuprofile`] : [];
-  const worker = runProcess(WORKER_MAIN, common, CHILD_CWD, { name: 'worker', nodeArgs: nodeArgs('worker'), keepOutputChars: OUTPUT_TAIL_CHARS });
-  const api = runProcess(API_MAIN, common, CHILD_CWD, { name: 'api', nodeArgs: nodeArgs('api'), keepOutputChars: OUTPUT_TAIL_CHARS });
+  const worker = runProcess(WORKER_MAIN, common, CHILD_CWD, { name: 'worker', nodeArgs: nodeArgs('worker'), ...CHILD_OPTIONS });
+  const api = runProcess(API_MAIN, common, CHILD_CWD, { name: 'api', nodeArgs: nodeArgs('api'), ...CHILD_OPTIONS });
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, [api, worker]);
   return { url, api, worker, processes: [api, worker] };

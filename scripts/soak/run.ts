@@ -16,7 +16,7 @@ import { API_MAIN, WORKER_MAIN, parseJsonLine, runProcess, stopAll, type Running
 import { deleteByPrefix, freshPrefix } from '../../test/support/redis-cleanup.js';
 import { answerOf, deltaOf, parseCompletion } from '../bench/load.js';
 import { connect, errorMessage, openRedis } from '../bench/redis.js';
-import { OUTPUT_TAIL_CHARS, startSimulator } from '../bench/stack.js';
+import { CHILD_OPTIONS, startSimulator } from '../bench/stack.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 180);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 24);
@@ -114,7 +114,7 @@ function cleanup(): Promise<void> {
   })();
   return cleaning;
 }
-// The children run in process groups of their own, so Ctrl-C reaches only this process: it stops them.
+// Ctrl-C (or a SIGTERM to this process alone) still stops the children and removes the keys.
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   process.once(signal, () => {
     console.error(`soak: ${signal}, cleaning up`);
@@ -141,13 +141,13 @@ async function main(): Promise<boolean> {
   };
   const workers: RunningProcess[] = [];
   const startWorker = (): void => {
-    const w = runProcess(WORKER_MAIN, workerEnv(common), undefined, { name: `worker-${workers.length}`, keepOutputChars: OUTPUT_TAIL_CHARS });
+    const w = runProcess(WORKER_MAIN, workerEnv(common), undefined, { name: `worker-${workers.length}`, ...CHILD_OPTIONS });
     workers.push(w);
     if (TRACE) collectDepartures(w);
   };
   startWorker();
   startWorker();
-  const api = runProcess(API_MAIN, { ...common, PORT: '0', LOG_LEVEL: 'info' }, undefined, { name: 'api', keepOutputChars: OUTPUT_TAIL_CHARS });
+  const api = runProcess(API_MAIN, { ...common, PORT: '0', LOG_LEVEL: 'info' }, undefined, { name: 'api', ...CHILD_OPTIONS });
   const apiUrl = String((await api.waitForLog('api listening', 15_000)).url);
 
   const outcome = { sent: 0, answered: 0, wrongAnswer: 0, failed: {} as Record<string, number>, lost: 0 };

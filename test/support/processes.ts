@@ -46,6 +46,12 @@ export interface CommandOptions {
   name?: string;
   /** Keep only the last this many characters of output (long runs); default everything. */
   keepOutputChars?: number;
+  /**
+   * Its own session and process group (default), so killGroup() reaches what a wrapper started.
+   * Benchmarks pass false: with the kernel's autogroup scheduling every session is its own CPU
+   * group, which would undo the simulator's niceness against its siblings and change the figures.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface NodeOptions extends CommandOptions {
@@ -83,7 +89,7 @@ export function runCommand(file: string, args: readonly string[], env: Record<st
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so killGroup() also reaches what a wrapper (npm, sh) started.
-    detached: true,
+    detached: options.ownProcessGroup ?? true,
   });
   let out = '';
   let spawnError: string | undefined;

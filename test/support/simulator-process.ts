@@ -16,12 +16,18 @@ export interface SimulatorProcess {
  * unless set), for scripts that meter its CPU and check it stayed alive. `niceness` (e.g. -15)
  * keeps the arrival stamps it takes for the spacing check free of scheduling jitter.
  */
-export async function startSimulatorProcess({ env = {}, niceness, cwd }: { env?: Record<string, string>; niceness?: number; cwd?: string } = {}): Promise<SimulatorProcess> {
+export async function startSimulatorProcess({
+  env = {},
+  niceness,
+  cwd,
+  ownProcessGroup,
+}: { env?: Record<string, string>; niceness?: number; cwd?: string; ownProcessGroup?: boolean } = {}): Promise<SimulatorProcess> {
   const prioritised = niceness !== undefined && canUseNiceness(niceness);
   const proc = runProcess(SIMULATOR_MAIN, { SIM_PORT: '0', SIM_HOST: '127.0.0.1', SIM_LATENCY_MS: '0', ...env }, cwd, {
     name: 'simulator',
     niceness: prioritised ? niceness : undefined,
     keepOutputChars: 32_000,
+    ownProcessGroup,
   });
   const url = await proc.waitForLine((line) => {
     const msg = parseJsonLine(line);
