@@ -24,7 +24,7 @@ export interface RunningProcess {
   /** True until it exits (or fails to spawn). */
   alive(): boolean;
   /** Resolves with the first line for which `match` returns something other than undefined. */
-  waitForLine<T>(match: (line: string) => T | undefined, timeoutMs?: number): Promise<T>;
+  waitForLine<T>(match: (line: string) => T | undefined, timeoutMs?: number, what?: string): Promise<T>;
   /** Resolves with the first JSON log line whose msg matches. */
   waitForLog(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Calls `onLine` for every line printed from now on, until it exits. */
@@ -116,7 +116,7 @@ export function runCommand(file: string, args: readonly string[], env: Record<st
       resolve(null);
     });
   });
-  const waitForLine = <T>(match: (line: string) => T | undefined, timeoutMs = 20_000): Promise<T> =>
+  const waitForLine = <T>(match: (line: string) => T | undefined, timeoutMs = 20_000, what = 'the expected output'): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -130,13 +130,13 @@ export function runCommand(file: string, args: readonly string[], env: Record<st
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`${name}: no expected output within ${timeoutMs} ms:\n${out}`));
+        reject(new Error(`${name}: no ${what} within ${timeoutMs} ms:\n${out}`));
       }, timeoutMs);
       listeners.add(onEach);
       void exited.then(() => {
         if (!listeners.has(onEach)) return;
         done();
-        reject(new Error(`${name} exited (${handle.exitDescription()}) before the expected output:\n${out}`));
+        reject(new Error(`${name} exited (${handle.exitDescription()}) before ${what}:\n${out}`));
       });
     });
   let stopping: Promise<number | null> | undefined;
@@ -153,7 +153,7 @@ export function runCommand(file: string, args: readonly string[], env: Record<st
       waitForLine((line) => {
         const parsed = parseJsonLine(line);
         return parsed?.msg === msg ? parsed : undefined;
-      }, timeoutMs),
+      }, timeoutMs, `a "${msg}" log line`),
     onLine: (l) => {
       listeners.add(l);
       void exited.then(() => listeners.delete(l));

@@ -32,6 +32,6 @@ export async function startSimulatorProcess({
   const url = await proc.waitForLine((line) => {
     const msg = parseJsonLine(line);
     return msg?.event === 'listening' && typeof msg.url === 'string' ? msg.url : undefined;
-  }, 15_000);
+  }, 15_000, 'its listening line');
   return { proc, url, origin: new URL(url).origin, control: connectSimulator(url), prioritised };
 }
