@@ -69,7 +69,12 @@ export function createApp(deps: AppDeps): Express {
   openai.use(requireJson());
   openai.use(express.json({ limit: config.maxBodyBytes, type: ['application/json', '+json'], strict: false }));
   openai.use(rejectDeepJson());
-  openai.use(completionsRouter(gateway, new IdempotencyStore(redis, config.redisPrefix), config.queueTimeoutMs));
+  openai.use(
+    completionsRouter(gateway, new IdempotencyStore(redis, config.redisPrefix), {
+      queueTimeoutMs: config.queueTimeoutMs,
+      testHooks: config.testHooks,
+    }),
+  );
   openai.use(catalogRouter(deps.embeddingModels, deps.upstreamCache));
   openai.use(modelsRouter(models));
   openai.use(generationRouter({ redis, redisKeys: queues.redisKeys, queues, upstream: deps.upstream }));

@@ -52,7 +52,6 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
     replies,
     instanceId,
     limits: config.limits,
-    queueTimeoutMs: config.queueTimeoutMs,
     logger,
   });
   const heartbeat = new InstanceHeartbeat(redis, redisKeys.apiHeartbeat(instanceId), () => gateway.failAllLost(), logger);

@@ -51,6 +51,8 @@ export class SseResponder implements Responder {
     switch (message.type) {
       case 'stream-start':
         this.streaming = true;
+        // Queue comments already sent the headers: the measured wait (X-Queue-Wait-Ms) goes as a comment instead.
+        if (this.started && message.queueWaitMs !== undefined) this.res.write(`: queue_wait_ms=${Math.round(message.queueWaitMs)}\n\n`);
         this.begin(message.status);
         return;
       case 'chunk':

@@ -21,6 +21,8 @@ import {
 } from '@ork/shared';
 import type { Logger } from 'pino';
 import type { CompletionRequest } from '../completions/validate-request.js';
+import type { ClientDeadline } from '../completions/client-deadline.js';
+import { QUEUE_HEADERS } from '../completions/queue-headers.js';
 import { orRedisUnavailable } from '../http/redis-unavailable.js';
 import type { KeyQueues } from '@ork/shared';
 
@@ -31,12 +33,14 @@ export interface GatewayOptions {
   /** This API process's reply stream id. */
   instanceId: string;
   limits: KeyLimits;
-  queueTimeoutMs: number;
   logger: Logger;
 }
 
 export interface QueuedTicket {
   requestId: string;
+  /** When the request was accepted (epoch ms): the queue wait counts from here. */
+  acceptedAt: number;
+  /** The router's estimate of the time from acceptance to the upstream start. */
   estimatedWaitMs: number;
   /** 1-based place among the requests waiting for this key; 0 once started. */
   position(): Promise<number>;
@@ -44,10 +48,17 @@ export interface QueuedTicket {
 
 export interface SubmitOptions {
   signal: AbortSignal;
+  /** How long the client waits (clientDeadline): refused at once if it cannot start in time. */
+  deadline: ClientDeadline;
   /** The client key's id, when the request came with one: revoked while waiting, the job is dropped. */
   clientKeyId?: string | undefined;
   onMessage(message: ReplyMessage): void;
   onQueued?(ticket: QueuedTicket): void;
+}
+
+/** The request's deadline passed before its answer came (turned into a 504 once cancelled). */
+class DeadlinePassed extends Error {
+  override readonly name = 'DeadlinePassed';
 }
 
 /** Raised when the client went away; nothing is sent back. */
@@ -83,12 +94,15 @@ export class Gateway {
     const { o } = this;
     const requestId = randomUUID();
     const quota = requestQuota(request.body);
+    const { deadline } = options;
+    const acceptedAt = Date.now();
     const decision = await this.redisCall(() =>
       routeRequest(o.redis, {
         requestId,
         bases: o.queues.bases(),
         limits: o.limits,
-        queueTimeoutMs: o.queueTimeoutMs,
+        // The router refuses (and reserves nothing) when the estimated start is later than this.
+        queueTimeoutMs: deadline.maxWaitMs,
         accountMap: o.queues.redisKeys.accountOfKey(),
         quota,
       }),
@@ -105,14 +119,7 @@ export class Gateway {
       );
     }
     if (decision.kind === 'no-usable-key') throw new NoUsableKeyError(o.queues.keys.length);
-    if (decision.kind === 'too-long') {
-      throw new RateLimitedError(
-        `Every key is busy: the estimated wait of ${Math.ceil(decision.estimatedWaitMs / 1000)} s exceeds ` +
-          `QUEUE_TIMEOUT_MS (${Math.ceil(o.queueTimeoutMs / 1000)} s). Retry later.`,
-        decision.estimatedWaitMs - o.queueTimeoutMs,
-        { code: 'queue_full' },
-      );
-    }
+    if (decision.kind === 'too-long') throw tooLongError(decision.estimatedWaitMs, deadline);
     const key = o.queues.keys[decision.index];
     if (!key) throw new Error('router returned an unknown key');
     const queue = o.queues.queueFor(key.id, quota);
@@ -136,9 +143,9 @@ export class Gateway {
       endpoint: request.endpoint,
       body: request.body,
       headers: request.headers,
-      deadline: Date.now() + o.queueTimeoutMs,
+      deadline: acceptedAt + deadline.timeoutMs,
       stream: request.stream,
-      enqueuedAt: Date.now(),
+      enqueuedAt: acceptedAt,
       quota,
       ...(quota === 'paid' ? { keyId: key.id } : {}),
       heartbeat: true,
@@ -153,6 +160,7 @@ export class Gateway {
     }
     options.onQueued?.({
       requestId,
+      acceptedAt,
       estimatedWaitMs: decision.estimatedWaitMs,
       position: async () => ((await o.redis.zrank(quota === 'paid' ? keyPaidPendingOf(base) : keyPendingOf(base), requestId)) ?? -1) + 1,
     });
@@ -162,12 +170,13 @@ export class Gateway {
     const fail = (err: unknown): void => settle?.reject(err);
     this.waiting.add(fail);
     try {
-      timer = setTimeout(() => settle?.reject(new GatewayTimeoutError(this.timeoutMessage())), o.queueTimeoutMs);
+      timer = setTimeout(() => settle?.reject(new DeadlinePassed()), Math.max(0, acceptedAt + deadline.timeoutMs - Date.now()));
       if (options.signal.aborted) onAbort();
       else options.signal.addEventListener('abort', onAbort, { once: true });
       await done;
     } catch (err) {
-      await this.cancel(requestId, key.id, base, quota);
+      const neverStarted = await this.cancel(requestId, key.id, base, quota);
+      if (err instanceof DeadlinePassed) throw timeoutError(deadline, neverStarted ? Date.now() - acceptedAt : undefined);
       throw err;
     } finally {
       clearTimeout(timer);
@@ -177,19 +186,20 @@ export class Gateway {
     }
   }
 
-  private timeoutMessage(): string {
-    return `No answer within QUEUE_TIMEOUT_MS (${Math.ceil(this.o.queueTimeoutMs / 1000)} s); the request was cancelled.`;
-  }
-
-  /** Removes a still-waiting job (no quota spent) or tells the worker running it to abort. */
-  private async cancel(requestId: string, keyId: string, base: string, quota: RequestQuota): Promise<void> {
+  /**
+   * Removes a still-waiting job (no quota spent) or tells the worker running it to abort.
+   * True when the job was removed while waiting, so it never started.
+   */
+  private async cancel(requestId: string, keyId: string, base: string, quota: RequestQuota): Promise<boolean> {
     const { o } = this;
     try {
       await cancelRequest(o.redis, o.queues.redisKeys, requestId);
       const removed = await o.queues.queueFor(keyId, quota).remove(requestId);
       if (removed === 1) await releaseReservation(o.redis, base, requestId, quota);
+      return removed === 1;
     } catch (err) {
       o.logger.warn({ err, requestId }, 'could not cancel a request');
+      return false;
     }
   }
 
@@ -197,4 +207,47 @@ export class Gateway {
   private redisCall<T>(fn: () => Promise<T>): Promise<T> {
     return orRedisUnavailable('the gateway cannot queue requests right now', fn);
   }
+}
+
+/** The deadline as a refusal or timeout names it, e.g. "your client's timeout (X-Stainless-Timeout: 5 s)". */
+function describe(deadline: ClientDeadline): string {
+  const seconds = `${Math.round(deadline.timeoutMs / 100) / 10} s`;
+  switch (deadline.source) {
+    case 'QUEUE_TIMEOUT_MS':
+      return `QUEUE_TIMEOUT_MS (${seconds})`;
+    case 'X-Queue-Timeout':
+      return `your X-Queue-Timeout (${seconds})`;
+    case 'X-Stainless-Timeout':
+    case 'X-Stainless-Read-Timeout':
+      return `your client's timeout (${deadline.source}: ${seconds})`;
+  }
+}
+
+/**
+ * The request could not start before its client gives up: refused now rather than left to time
+ * out. `x-should-retry: false`: the SDKs would retry at once and be refused again; Retry-After
+ * says when the same deadline would fit.
+ */
+function tooLongError(estimatedWaitMs: number, deadline: ClientDeadline): RateLimitedError {
+  const upstreamMs = deadline.timeoutMs - deadline.maxWaitMs;
+  const fromClient = deadline.source !== 'QUEUE_TIMEOUT_MS';
+  return new RateLimitedError(
+    `Every key is busy: the estimated wait of ${Math.ceil(estimatedWaitMs / 1000)} s before this request could start ` +
+      `is longer than ${describe(deadline)} allows, keeping ${upstreamMs} ms for the upstream call. ` +
+      `Nothing was queued; retry after Retry-After${fromClient ? ', or allow a longer timeout' : ''}.`,
+    estimatedWaitMs - deadline.maxWaitMs,
+    {
+      code: fromClient ? 'queue_wait_exceeds_timeout' : 'queue_full',
+      headers: { 'x-should-retry': 'false', [QUEUE_HEADERS.estimate]: String(Math.round(estimatedWaitMs)) },
+    },
+  );
+}
+
+/** `waitedMs`: set when the job was still waiting, so its whole wait was queue time (X-Queue-Wait-Ms). */
+function timeoutError(deadline: ClientDeadline, waitedMs: number | undefined): GatewayTimeoutError {
+  if (waitedMs === undefined) return new GatewayTimeoutError(`No answer within ${describe(deadline)}; the request was cancelled.`);
+  return new GatewayTimeoutError(
+    `No answer within ${describe(deadline)}: the request waited ${Math.round(waitedMs / 100) / 10} s in the queue and never started; nothing was sent upstream.`,
+    { headers: { [QUEUE_HEADERS.wait]: String(Math.max(0, Math.round(waitedMs))) } },
+  );
 }

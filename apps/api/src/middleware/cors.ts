@@ -33,7 +33,10 @@ export function cors(origins: readonly string[]): RequestHandler {
     if (origin !== undefined) {
       res.setHeader('access-control-allow-origin', any ? '*' : origin);
       if (!any) res.vary('origin');
-      res.setHeader('access-control-expose-headers', 'retry-after, retry-after-ms, x-request-id');
+      res.setHeader(
+        'access-control-expose-headers',
+        'retry-after, retry-after-ms, x-should-retry, x-request-id, x-queue-wait-ms, x-queue-estimate-ms',
+      );
     }
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
       res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');

@@ -7,6 +7,14 @@ import { ClientGoneError, type Gateway } from '../gateway/gateway.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { ClientLeftError, type IdempotencyStore, type StoredResponse } from '../completions/idempotency.js';
 import { noteUpstream } from '../completions/upstream-facts.js';
+import { clientDeadline } from '../completions/client-deadline.js';
+import { noteQueued, noteQueueWait } from '../completions/queue-headers.js';
+
+export interface CompletionsRouteOptions {
+  queueTimeoutMs: number;
+  /** Test suite only: stamp answers with their acceptance time (x-ork-accepted-at). */
+  testHooks: boolean;
+}
 
 /** A signal that fires when the client hangs up before we answered. */
 function clientGone(req: Request, res: Response): AbortSignal {
@@ -28,10 +36,11 @@ async function settleIdempotency(store: IdempotencyStore, key: string, body: unk
 }
 
 /** POST chat/completions, completions, responses and embeddings: validate, queue on a key, relay upstream's answer or stream. */
-export function completionsRouter(gateway: Gateway, idempotency: IdempotencyStore, queueTimeoutMs: number): Router {
+export function completionsRouter(gateway: Gateway, idempotency: IdempotencyStore, o: CompletionsRouteOptions): Router {
   const router = Router();
   const handle = (endpoint: UpstreamEndpoint) => async (req: Request, res: Response) => {
     const request = validateCompletionRequest(endpoint, req.body, req.headers);
+    const deadline = clientDeadline(req.headers, o.queueTimeoutMs);
     const idempotencyKey = req.header('idempotency-key');
     const signal = clientGone(req, res);
     let claimed: string | undefined;
@@ -39,7 +48,7 @@ export function completionsRouter(gateway: Gateway, idempotency: IdempotencyStor
       const scope = res.locals.clientKeyId ?? '-';
       let claim;
       try {
-        claim = await idempotency.claim(idempotencyKey, scope, request.body, Date.now() + queueTimeoutMs, signal);
+        claim = await idempotency.claim(idempotencyKey, scope, request.body, Date.now() + deadline.timeoutMs, signal);
       } catch (err) {
         if (err instanceof ClientLeftError) return;
         throw err;
@@ -55,10 +64,15 @@ export function completionsRouter(gateway: Gateway, idempotency: IdempotencyStor
     try {
       await gateway.submit(request, {
         signal,
+        deadline,
         clientKeyId: res.locals.clientKeyId,
-        onQueued: (ticket) => responder.onQueued(ticket),
+        onQueued: (ticket) => {
+          noteQueued(res, ticket, o.testHooks);
+          responder.onQueued(ticket);
+        },
         onMessage: (message) => {
           noteUpstream(res, message);
+          noteQueueWait(res, message);
           responder.onMessage(message);
         },
       });
