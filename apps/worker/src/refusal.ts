@@ -26,7 +26,7 @@ export async function replyRefusal(
     type: 'error',
     status: 429,
     code: 'queue_full',
-    message: 'Every usable key is busy beyond this request’s remaining QUEUE_TIMEOUT_MS. Retry later.',
+    message: 'Every usable key is busy beyond the time this request has left before its deadline (QUEUE_TIMEOUT_MS or the client’s timeout). Retry later.',
     retryAfterMs: refusal.estimatedWaitMs,
   });
 }
