@@ -1,10 +1,12 @@
 import OpenAI, { APIConnectionTimeoutError, RateLimitError } from 'openai';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { SimRecord } from '@ork/simulator';
 import { chat, waitFor } from '../support/client.js';
 import { expectWithinLimits } from '../support/limits.js';
 import { readStatus, type StatusBody } from '../support/status.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { MODEL, rejection } from '../support/fixtures.js';
+import { stopAfterEach } from '../support/stop-after-each.js';
 
 /**
  * Admission that knows the client's deadline (issue 13): a request whose estimated start is later
@@ -13,18 +15,13 @@ import { startStack, type Stack } from '../support/stack.js';
  * (X-Queue-Estimate-Ms). Under TEST_HOOKS answers also carry x-ork-accepted-at, so estimates and
  * waits can be checked against the departure stamps the simulator records.
  */
-const MODEL = 'meta-llama/llama-4-maverick:free';
 const spacedOnly = (ms: number): Record<string, string> => ({
   KEY_MIN_INTERVAL_MS: String(ms),
   KEY_REQUESTS_PER_MINUTE: '0',
   KEY_REQUESTS_PER_DAY: '0',
 });
 
-let stack: Stack | undefined;
-afterEach(async () => {
-  await stack?.close();
-  stack = undefined;
-});
+const stopLater = stopAfterEach();
 
 const completions = (records: SimRecord[]): SimRecord[] => records.filter((r) => r.path.endsWith('/completions'));
 const contentOf = (r: SimRecord): string => (r.body as { messages: { content: string }[] }).messages[0]!.content;
@@ -42,7 +39,7 @@ async function queueOne(s: Stack, content: string): Promise<{ abort(): void; don
 
 describe('admission against the client deadline', () => {
   test('the openai SDK with a short timeout gets an immediate 429 it does not retry, and nothing is queued for it', async () => {
-    stack = await startStack({ keys: 1, env: spacedOnly(10_000) });
+    const stack = stopLater(await startStack({ keys: 1, env: spacedOnly(10_000) }));
     const s = stack;
     expect((await chat(s.url, 'first')).status).toBe(200);
     // The next start is 10 s away and one request already waits for it: the queue is 20 s long.
@@ -59,10 +56,7 @@ describe('admission against the client deadline', () => {
       },
     });
     // openai-node 6.x sends X-Stainless-Timeout only for a per-request timeout (see the next test).
-    const err = await openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'in a hurry' }] }, { timeout: 4_000 }).then(
-      () => expect.unreachable('expected a refusal'),
-      (e: unknown) => e,
-    );
+    const err = await rejection(openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'in a hurry' }] }, { timeout: 4_000 }));
     expect(err).not.toBeInstanceOf(APIConnectionTimeoutError);
     expect(err).toBeInstanceOf(RateLimitError);
     const refusal = err as RateLimitError;
@@ -95,7 +89,7 @@ describe('admission against the client deadline', () => {
   });
 
   test('a client-wide SDK timeout sends no header: X-Queue-Timeout in defaultHeaders says it instead', async () => {
-    stack = await startStack({ keys: 1, env: spacedOnly(10_000) });
+    const stack = stopLater(await startStack({ keys: 1, env: spacedOnly(10_000) }));
     const s = stack;
     expect((await chat(s.url, 'first')).status).toBe(200);
     let calls = 0;
@@ -111,10 +105,7 @@ describe('admission against the client deadline', () => {
         return fetch(url, init);
       },
     });
-    const err = await openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'in a hurry' }] }).then(
-      () => expect.unreachable('expected a refusal'),
-      (e: unknown) => e,
-    );
+    const err = await rejection(openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'in a hurry' }] }));
     expect(err).toBeInstanceOf(RateLimitError);
     expect(err).toMatchObject({ status: 429, code: 'queue_wait_exceeds_timeout' });
     expect((err as Error).message).toMatch(/X-Queue-Timeout \(4 s\)/);
@@ -124,7 +115,7 @@ describe('admission against the client deadline', () => {
   });
 
   test("n8n (60 s) with X-Queue-Timeout as its credential's custom header: refused at once when the wait is longer", async () => {
-    stack = await startStack({ keys: 1, env: spacedOnly(30_000) });
+    const stack = stopLater(await startStack({ keys: 1, env: spacedOnly(30_000) }));
     const s = stack;
     expect((await chat(s.url, 'first')).status).toBe(200);
     const waiting = await queueOne(s, 'second');
@@ -142,7 +133,7 @@ describe('admission against the client deadline', () => {
   });
 
   test('X-Queue-Timeout is validated, honoured for admission, and bounds the wait for the answer', async () => {
-    stack = await startStack({ keys: 1, env: spacedOnly(10_000) });
+    const stack = stopLater(await startStack({ keys: 1, env: spacedOnly(10_000) }));
     const s = stack;
     for (const bad of ['soon', '0', '-1', '2.5']) {
       const res = await chat(s.url, 'bad header', { headers: { 'x-queue-timeout': bad } });
@@ -165,7 +156,7 @@ describe('admission against the client deadline', () => {
   });
 
   test('a request admitted in time but answered too slowly gets a 504 naming X-Queue-Timeout', async () => {
-    stack = await startStack({ keys: 1, env: spacedOnly(0) });
+    const stack = stopLater(await startStack({ keys: 1, env: spacedOnly(0) }));
     await stack.sim.configure({ faults: [{ status: 200, delayMs: 5_000 }] });
     const res = await chat(stack.url, 'slow upstream', { headers: { 'x-queue-timeout': '1500' } });
     expect(res.status).toBe(504);
@@ -178,7 +169,7 @@ describe('admission against the client deadline', () => {
 
 describe('X-Queue-Wait-Ms', () => {
   test('on JSON answers and streams, matching the departure stamps; CORS exposes it', async () => {
-    stack = await startStack({ keys: 1, env: { ...spacedOnly(800), CORS_ORIGINS: 'http://app.example' } });
+    const stack = stopLater(await startStack({ keys: 1, env: { ...spacedOnly(800), CORS_ORIGINS: 'http://app.example' } }));
     const s = stack;
     const post = (content: string, stream: boolean): Promise<Response> =>
       fetch(`${s.url}/v1/chat/completions`, {
@@ -230,7 +221,7 @@ describe('X-Queue-Wait-Ms', () => {
 describe('estimate accuracy', () => {
   test("a spaced burst starts when the router said it would (within max(250 ms, 10 %))", async () => {
     const intervalMs = 400;
-    stack = await startStack({ keys: 2, env: spacedOnly(intervalMs) });
+    const stack = stopLater(await startStack({ keys: 2, env: spacedOnly(intervalMs) }));
     const s = stack;
     const n = 16;
     const answers = await Promise.all(Array.from({ length: n }, (_, i) => chat(s.url, `estimate ${i}`)));

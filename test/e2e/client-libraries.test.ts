@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { embeddingOf } from '@ork/simulator';
 import { startKeyedStack, type KeyedStack } from '../support/keyed-stack.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { MODEL, EMBEDDING_MODEL, noLimits, rejection } from '../support/fixtures.js';
 
 /**
  * The client packages users install, unchanged, against the gateway: LangChain (the code path
@@ -15,16 +16,6 @@ import { startStack, type Stack } from '../support/stack.js';
  * OpenAI-compatible and OpenRouter providers. Each asserts the exact answer, and for 401 and
  * 429 the client's own typed error.
  */
-const MODEL = 'meta-llama/llama-4-maverick:free';
-const EMBEDDING_MODEL = 'openai/text-embedding-3-small';
-const noLimits = { KEY_MIN_INTERVAL_MS: '0', KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0' };
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => expect.unreachable('expected the call to fail'),
-    (err: unknown) => err,
-  );
-}
 
 interface Clients {
   langchain(useResponsesApi: boolean): ChatOpenAI;

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { Queue } from 'bullmq';
-import { keyQueueName, upstreamKeyId } from '@ork/shared';
 import type { SimRecord } from '@ork/simulator';
 import { answerOf, chat } from '../support/client.js';
 import { expectWithinLimits } from '../support/limits.js';
 import { readStatus } from '../support/status.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { workersThatRan } from '../support/workers-that-ran.js';
 
 // No spacing: with it the queue is held back between starts, so acquire.lua's minute check would
 // rarely be the one refusing; without it every worker fetches the burst's jobs at once.
@@ -78,13 +77,7 @@ test(
     ]);
 
     // Both worker processes did part of the work.
-    const processedBy = new Set<string>();
-    for (const key of stack.keys) {
-      const queue = new Queue(keyQueueName(upstreamKeyId(key)), { connection: stack.redis, prefix: stack.prefix });
-      for (const job of await queue.getCompleted(0, -1)) processedBy.add(job.processedBy ?? '');
-      await queue.close();
-    }
-    expect(processedBy.size).toBe(2);
+    expect((await workersThatRan(stack)).size).toBe(2);
     expect(stack.logs()).not.toContain('"level":50');
   },
 );

@@ -2,20 +2,11 @@ import OpenAI, { APIError, AuthenticationError, BadRequestError, NotFoundError, 
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { startKeyedStack, type KeyedStack } from '../support/keyed-stack.js';
 import { startStack, type Stack } from '../support/stack.js';
-
-const MODEL = 'meta-llama/llama-4-maverick:free';
-const noLimits = { KEY_MIN_INTERVAL_MS: '0', KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0' };
+import { MODEL, noLimits, rejection } from '../support/fixtures.js';
 
 /** maxRetries 0: a test must see the error the gateway sent, not the SDK's retries of it. */
 function sdk(baseURL: string, options: Partial<ConstructorParameters<typeof OpenAI>[0]> = {}): OpenAI {
   return new OpenAI({ baseURL, apiKey: 'unused', maxRetries: 0, ...options });
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => expect.unreachable('expected the call to fail'),
-    (err: unknown) => err,
-  );
 }
 
 const sse = (payload: unknown): string => `data: ${JSON.stringify(payload)}\n\n`;
@@ -190,7 +181,6 @@ describe('client keys through the SDK', () => {
   afterAll(async () => {
     await keyed?.stack.close();
   });
-
 
   const ask = async (client: OpenAI, content: string): Promise<string | null | undefined> =>
     (await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content }] })).choices[0]?.message.content;

@@ -1,18 +1,12 @@
-import { afterEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { chat, waitFor, type ChatResult } from '../support/client.js';
 import { PrivateRedis } from '../support/private-redis.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { stopAfterEach } from '../support/stop-after-each.js';
 import { issueKey } from './admin-helpers.js';
 import { readStatus } from '../support/status.js';
 
-let stack: Stack | undefined;
-let redis: PrivateRedis | undefined;
-afterEach(async () => {
-  await stack?.close();
-  await redis?.kill();
-  stack = undefined;
-  redis = undefined;
-});
+const stopLater = stopAfterEach();
 
 const slow = (intervalMs: number): Record<string, string> => ({
   KEY_MIN_INTERVAL_MS: String(intervalMs),
@@ -25,7 +19,7 @@ const drops = (s: Stack): number => s.logs().split('dropped a request whose API 
 test('kill -9 of an API process with queued work: its orphans never reach upstream', async () => {
   // One key, 6 s apart: the first request goes up at once, the others wait well past the
   // heartbeat's staleness (5 s) behind it.
-  stack = await startStack({ keys: 1, apiProcesses: 1, env: slow(6_000) });
+  const stack = stopLater(await startStack({ keys: 1, apiProcesses: 1, env: slow(6_000) }));
   const s = stack;
   const n = 6;
   const pending = Array.from({ length: n }, (_, i) => chat(s.url, `orphan ${i}`).catch(() => undefined));
@@ -39,7 +33,7 @@ test('kill -9 of an API process with queued work: its orphans never reach upstre
 });
 
 test('requests queued under a client key that is then revoked are answered 401 and never sent upstream', async () => {
-  stack = await startStack({ keys: 1, env: { ...slow(3_000), API_KEY_AUTH_ENABLED: 'true' } });
+  const stack = stopLater(await startStack({ keys: 1, env: { ...slow(3_000), API_KEY_AUTH_ENABLED: 'true' } }));
   const s = stack;
   const issued = await issueKey(s.url, { name: 'soon revoked' });
   const auth = { authorization: `Bearer ${issued.key}` };
@@ -55,8 +49,8 @@ test('requests queued under a client key that is then revoked are answered 401 a
 });
 
 test('after a Redis restart without persistence, requests whose jobs are gone get a 503 within seconds, not a 504 at the timeout', async () => {
-  redis = await PrivateRedis.start();
-  stack = await startStack({ keys: 1, redisUrl: redis.url, env: { ...slow(3_000), QUEUE_TIMEOUT_MS: '40000' } });
+  const redis = stopLater(await PrivateRedis.start());
+  const stack = stopLater(await startStack({ keys: 1, redisUrl: redis.url, env: { ...slow(3_000), QUEUE_TIMEOUT_MS: '40000' } }));
   const s = stack;
   const n = 10;
   const pending = Array.from({ length: n }, (_, i) => chat(s.url, `lost ${i}`));

@@ -5,17 +5,7 @@ import { embeddingOf } from '@ork/simulator';
 import { readStatus } from '../support/status.js';
 import { expectWithinLimits } from '../support/limits.js';
 import { startStack, type Stack } from '../support/stack.js';
-
-const MODEL = 'meta-llama/llama-4-maverick:free';
-const EMBEDDING_MODEL = 'openai/text-embedding-3-small';
-const noLimits = { KEY_MIN_INTERVAL_MS: '0', KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0' };
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => expect.unreachable('expected the call to fail'),
-    (err: unknown) => err,
-  );
-}
+import { MODEL, EMBEDDING_MODEL, noLimits, rejection } from '../support/fixtures.js';
 
 async function postJson(url: string, body: unknown): Promise<{ status: number; json: { error?: { message: string; param: string | null; code: string } } }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -1,16 +1,10 @@
-import { afterEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { KeyQueues, RedisKeys, toUpstreamKeys } from '@ork/shared';
 import { chat, waitFor } from '../support/client.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { stopAfterEach } from '../support/stop-after-each.js';
 
-let stack: Stack | undefined;
-let queues: KeyQueues | undefined;
-afterEach(async () => {
-  await queues?.close();
-  await stack?.close();
-  stack = undefined;
-  queues = undefined;
-});
+const stopLater = stopAfterEach();
 
 const finished = async (q: KeyQueues): Promise<number> => {
   let n = 0;
@@ -24,13 +18,13 @@ const finished = async (q: KeyQueues): Promise<number> => {
 const open = (s: Stack): KeyQueues => new KeyQueues(toUpstreamKeys(s.keys), s.redis, new RedisKeys(s.prefix));
 
 test('by default a finished job keeps no prompt or answer in Redis, and the reply stream is trimmed once read', async () => {
-  stack = await startStack({ keys: 1, env: { KEY_MIN_INTERVAL_MS: '0' } });
-  queues = open(stack);
+  const stack = stopLater(await startStack({ keys: 1, env: { KEY_MIN_INTERVAL_MS: '0' } }));
+  const queues = stopLater(open(stack));
   expect((await chat(stack.url, 'a secret prompt')).status).toBe(200);
   // The failed path too: a 400 from upstream is delivered, then the job is done.
   await stack.sim.configure({ faults: [{ status: 400, times: 1 }] });
   expect((await chat(stack.url, 'another secret')).status).toBe(400);
-  await waitFor(async () => (await finished(queues!)) === 0, 'finished jobs to be gone');
+  await waitFor(async () => (await finished(queues)) === 0, 'finished jobs to be gone');
   const replyStreams = await stack.redis.keys(`${stack.prefix}:replies:*`);
   for (const stream of replyStreams) expect(await stack.redis.xlen(stream)).toBe(0);
   // Nothing under the prefix holds the prompt any more.
@@ -42,10 +36,10 @@ test('by default a finished job keeps no prompt or answer in Redis, and the repl
 });
 
 test('JOB_RETENTION_SECONDS keeps finished jobs for Bull Board, and removes them on an idle key too', async () => {
-  stack = await startStack({ keys: 1, env: { KEY_MIN_INTERVAL_MS: '0', JOB_RETENTION_SECONDS: '1' } });
-  queues = open(stack);
+  const stack = stopLater(await startStack({ keys: 1, env: { KEY_MIN_INTERVAL_MS: '0', JOB_RETENTION_SECONDS: '1' } }));
+  const queues = stopLater(open(stack));
   expect((await chat(stack.url, 'kept a moment')).status).toBe(200);
   expect(await finished(queues)).toBe(1);
   // No further job finishes on this key: only the workers' cleaner can remove it.
-  await waitFor(async () => (await finished(queues!)) === 0, 'the idle key to be cleaned', 15_000);
+  await waitFor(async () => (await finished(queues)) === 0, 'the idle key to be cleaned', 15_000);
 });

@@ -1,19 +1,13 @@
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
-import { afterEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { chat, waitFor } from '../support/client.js';
 import { PrivateRedis } from '../support/private-redis.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack } from '../support/stack.js';
+import { stopAfterEach } from '../support/stop-after-each.js';
 import { basic } from './admin-helpers.js';
 
-let stack: Stack | undefined;
-let redis: PrivateRedis | undefined;
-afterEach(async () => {
-  await stack?.close();
-  await redis?.kill();
-  stack = undefined;
-  redis = undefined;
-});
+const stopLater = stopAfterEach();
 
 const open = { KEY_MIN_INTERVAL_MS: '0', KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0' };
 
@@ -23,8 +17,8 @@ async function getCalls(r: Redis): Promise<number> {
 }
 
 test('retries of an in-progress Idempotency-Key stop polling Redis once their clients leave', async () => {
-  redis = await PrivateRedis.start();
-  stack = await startStack({ keys: 1, redisUrl: redis.url, env: open, simulatorEnv: { SIM_LATENCY_MS: '4000' } });
+  const redis = stopLater(await PrivateRedis.start());
+  const stack = stopLater(await startStack({ keys: 1, redisUrl: redis.url, env: open, simulatorEnv: { SIM_LATENCY_MS: '4000' } }));
   const s = stack;
   const headers = { 'idempotency-key': 'slow-one' };
   const first = chat(s.url, 'slow', { headers });
@@ -55,7 +49,7 @@ test('retries of an in-progress Idempotency-Key stop polling Redis once their cl
 });
 
 test('a slow upload gets a 408 after BODY_READ_TIMEOUT_MS, not after QUEUE_TIMEOUT_MS', async () => {
-  stack = await startStack({ keys: 1, env: { ...open, BODY_READ_TIMEOUT_MS: '1000', QUEUE_TIMEOUT_MS: '120000' } });
+  const stack = stopLater(await startStack({ keys: 1, env: { ...open, BODY_READ_TIMEOUT_MS: '1000', QUEUE_TIMEOUT_MS: '120000' } }));
   const { hostname, port } = new URL(stack.url);
   const answer = await new Promise<string>((resolve, reject) => {
     const socket = connect(Number(port), hostname, () => {
@@ -80,8 +74,8 @@ test('a slow upload gets a 408 after BODY_READ_TIMEOUT_MS, not after QUEUE_TIMEO
 });
 
 test('failed admin logins are slowed down: after 30 failures from one address, 429 for the rest of the minute', async () => {
-  stack = await startStack({ keys: 1, env: { ...open, AUTH_ENABLED: 'true', AUTH_USERNAME: 'admin', AUTH_PASSWORD: 'right' } });
-  const statusWith = async (pass: string): Promise<Response> => fetch(`${stack!.url}/api/status`, { headers: { authorization: basic('admin', pass) } });
+  const stack = stopLater(await startStack({ keys: 1, env: { ...open, AUTH_ENABLED: 'true', AUTH_USERNAME: 'admin', AUTH_PASSWORD: 'right' } }));
+  const statusWith = async (pass: string): Promise<Response> => fetch(`${stack.url}/api/status`, { headers: { authorization: basic('admin', pass) } });
   for (let i = 0; i < 30; i++) expect((await statusWith(`guess-${i}`)).status).toBe(401);
   const blocked = await statusWith('right');
   expect(blocked.status).toBe(429);
@@ -90,7 +84,7 @@ test('failed admin logins are slowed down: after 30 failures from one address, 4
 });
 
 test('an upstream error whose body is not JSON reaches the client in the OpenAI error shape', async () => {
-  stack = await startStack({ keys: 1, env: open });
+  const stack = stopLater(await startStack({ keys: 1, env: open }));
   await stack.sim.configure({ faults: [{ status: 404, body: '<html><body>Not Found</body></html>', times: 1 }] });
   const res = await chat(stack.url, 'html please');
   expect(res.status).toBe(404);
