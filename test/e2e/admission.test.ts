@@ -4,6 +4,7 @@ import type { SimRecord } from '@ork/simulator';
 import { chat, waitFor } from '../support/client.js';
 import { expectWithinLimits } from '../support/limits.js';
 import { readStatus, type StatusBody } from '../support/status.js';
+import { parseSse, streamedText } from '../support/sse.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { MODEL, rejection } from '../support/fixtures.js';
 import { stopAfterEach } from '../support/stop-after-each.js';
@@ -164,6 +165,21 @@ describe('admission against the client deadline', () => {
     expect((res.body.error as { message: string }).message).toMatch(/X-Queue-Timeout \(1.5 s\)/);
     // It had started: its wait is no queue time, so no X-Queue-Wait-Ms.
     expect(res.headers.get('x-queue-wait-ms')).toBeNull();
+  });
+  test('a stream bounds only its start by the client deadline: once under way it runs past it', async () => {
+    const stack = stopLater(await startStack({ keys: 1, env: spacedOnly(0) }));
+    await stack.sim.configure({ chunkDelayMs: 300 });
+    const content = 'one two three four five six seven eight';
+    const res = await fetch(`${stack.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-queue-timeout': '1000' },
+      body: JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content }] }),
+    });
+    expect(res.status).toBe(200);
+    // Nine chunks 300 ms apart: the stream lasts well past the 1 s the client gave its start.
+    const { events, done } = parseSse(await res.text());
+    expect(done).toBe(true);
+    expect(streamedText(events)).toBe(`echo: ${content}`);
   });
 });
 

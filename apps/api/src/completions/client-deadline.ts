@@ -9,6 +9,11 @@ export interface ClientDeadline {
   source: DeadlineSource;
   /** Longest estimated queue wait admitted: the timeout less UPSTREAM_ALLOWANCE_MS for the upstream call. */
   maxWaitMs: number;
+  /**
+   * QUEUE_TIMEOUT_MS. A stream's client deadline bounds only its start: the SDKs' timeouts end
+   * once the response headers arrive, so a stream under way may run on to this.
+   */
+  ceilingMs: number;
 }
 
 /**
@@ -68,5 +73,5 @@ export function clientDeadline(headers: Record<string, string | string[] | undef
     source = 'QUEUE_TIMEOUT_MS';
   }
   const allowance = Math.min(UPSTREAM_ALLOWANCE_MS, Math.floor(timeoutMs / 4));
-  return { timeoutMs, source, maxWaitMs: timeoutMs - allowance };
+  return { timeoutMs, source, maxWaitMs: timeoutMs - allowance, ceilingMs: queueTimeoutMs };
 }

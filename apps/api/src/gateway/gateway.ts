@@ -129,8 +129,19 @@ export class Gateway {
     const done = new Promise<void>((resolve, reject) => {
       settle = { resolve, reject };
     });
+    let timer: NodeJS.Timeout | undefined;
+    let streaming = false;
+    /** Until the client's deadline; a stream, once upstream started it, may run on to QUEUE_TIMEOUT_MS. */
+    const armTimer = (afterMs: number, err: () => Error): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => settle?.reject(err()), Math.max(0, acceptedAt + afterMs - Date.now()));
+    };
     const unlisten = o.replies.listen(requestId, (message) => {
       try {
+        if (message.type === 'stream-start') {
+          streaming = true;
+          armTimer(deadline.ceilingMs, () => new GatewayTimeoutError(streamTimeoutMessage(deadline)));
+        }
         options.onMessage(message);
         if (isFinalReply(message)) settle?.resolve();
       } catch (err) {
@@ -143,7 +154,8 @@ export class Gateway {
       endpoint: request.endpoint,
       body: request.body,
       headers: request.headers,
-      deadline: acceptedAt + deadline.timeoutMs,
+      // A stream's deadline bounds its start (the API's timer); the stream itself may run to QUEUE_TIMEOUT_MS.
+      deadline: acceptedAt + (request.stream ? deadline.ceilingMs : deadline.timeoutMs),
       stream: request.stream,
       enqueuedAt: acceptedAt,
       quota,
@@ -165,12 +177,12 @@ export class Gateway {
       position: async () => ((await o.redis.zrank(quota === 'paid' ? keyPaidPendingOf(base) : keyPendingOf(base), requestId)) ?? -1) + 1,
     });
 
-    let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => settle?.reject(new ClientGoneError('client disconnected'));
     const fail = (err: unknown): void => settle?.reject(err);
     this.waiting.add(fail);
     try {
-      timer = setTimeout(() => settle?.reject(new DeadlinePassed()), Math.max(0, acceptedAt + deadline.timeoutMs - Date.now()));
+      // (The stream may have started while the job was being added.)
+      if (!streaming) armTimer(deadline.timeoutMs, () => new DeadlinePassed());
       if (options.signal.aborted) onAbort();
       else options.signal.addEventListener('abort', onAbort, { once: true });
       await done;
@@ -241,6 +253,10 @@ function tooLongError(estimatedWaitMs: number, deadline: ClientDeadline): RateLi
       headers: { 'x-should-retry': 'false', [QUEUE_HEADERS.estimate]: String(Math.round(estimatedWaitMs)) },
     },
   );
+}
+
+function streamTimeoutMessage(deadline: ClientDeadline): string {
+  return `The stream ran past QUEUE_TIMEOUT_MS (${Math.round(deadline.ceilingMs / 100) / 10} s) and was cut off.`;
 }
 
 /** `waitedMs`: set when the job was still waiting, so its whole wait was queue time (X-Queue-Wait-Ms). */
