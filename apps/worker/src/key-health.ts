@@ -1,4 +1,4 @@
-import { LIMITER_BLOCKED, METRICS, keyStateOf } from '@ork/shared';
+import { LIMITER_BLOCKED, METRICS, keyStateOf, reindexKey } from '@ork/shared';
 import type { KeyVerdict } from './decisions/next-step.js';
 import type { KeyWorkerContext } from './worker-context.js';
 
@@ -30,6 +30,7 @@ export async function applyKeyVerdict(ctx: KeyWorkerContext, verdict: KeyVerdict
       break;
   }
   await tx.exec();
+  await reindexKey(ctx.redis, ctx.slot.accountMap, ctx.slot.base);
   ctx.accounts.refresh(ctx.key.id);
   ctx.metrics.inc(METRICS.limitEvents, { key_id: ctx.key.id, event: verdict.kind.slice('key-'.length) });
   ctx.logger.warn({ verdict: verdict.kind, ...('reason' in verdict ? { reason: verdict.reason } : {}) }, 'key state changed by upstream');

@@ -24,8 +24,28 @@ local explicit = tonumber(ARGV[11])
 local paid = ARGV[12] == 'paid'
 local paid_per_minute = tonumber(ARGV[13])
 local heartbeat_stale = tonumber(ARGV[14])
+local map = ARGV[9]
+local cfg = {
+  interval = interval, per_minute = per_minute, per_day = per_day, scope = ARGV[10],
+  explicit = explicit, paid_per_minute = paid_per_minute,
+}
 local limiter_key = KEYS[1]
 local now = now_ms()
+
+-- The request's reservation, on the key and on its account (route.lua made both), and the
+-- routing index of every key whose estimate that changes.
+local function drop_reservation()
+  redis.call('ZREM', key_pending(base), request_id)
+  if abase ~= base then redis.call('ZREM', key_pending(abase), request_id) end
+end
+local function reindexed(reply)
+  reindex_account(cfg, map, abase, base, now)
+  return reply
+end
+local function paid_reindexed(reply)
+  reindex_paid(cfg, map, base, now)
+  return reply
+end
 
 -- Nobody is waiting for the answer any more (its API process stopped beating, its client key was
 -- revoked): the reply code to spend nothing on it, or nil. Only a stale beat counts: a missing one
@@ -43,16 +63,16 @@ end
 if paid then
   if redis.call('EXISTS', KEYS[2]) == 1 then
     redis.call('ZREM', key_paid_pending(base), request_id)
-    return {ACQUIRE.cancelled, 0}
+    return paid_reindexed({ACQUIRE.cancelled, 0})
   end
   local gone = owner_gone()
   if gone then
     redis.call('ZREM', key_paid_pending(base), request_id)
-    return {gone, 0}
+    return paid_reindexed({gone, 0})
   end
   if disabled_reason(base) then
     redis.call('ZREM', key_paid_pending(base), request_id)
-    return {ACQUIRE.disabled, 0}
+    return paid_reindexed({ACQUIRE.disabled, 0})
   end
   local paid_minute = key_paid_minute(base)
   if paid_per_minute > 0 then
@@ -68,7 +88,7 @@ if paid then
     redis.call('ZADD', paid_minute, now, request_id .. ':' .. started)
     redis.call('PEXPIRE', paid_minute, MINUTE_WINDOW_MS)
   end
-  return {ACQUIRE.granted, started}
+  return paid_reindexed({ACQUIRE.granted, started})
 end
 
 -- Hold the queue's other jobs back until `at` minus the lead, so that BullMQ hands out
@@ -83,29 +103,29 @@ local function block_queue_until(at)
 end
 
 if redis.call('EXISTS', KEYS[2]) == 1 then
-  redis.call('ZREM', key_pending(base), request_id)
+  drop_reservation()
   block_queue_until(next_start(abase, sbase, now, interval, per_minute))
-  return {ACQUIRE.cancelled, 0}
+  return reindexed({ACQUIRE.cancelled, 0})
 end
 
 local gone = owner_gone()
 if gone then
-  redis.call('ZREM', key_pending(base), request_id)
+  drop_reservation()
   block_queue_until(next_start(abase, sbase, now, interval, per_minute))
-  return {gone, 0}
+  return reindexed({gone, 0})
 end
 
 if disabled_reason(base) then
-  redis.call('ZREM', key_pending(base), request_id)
-  return {ACQUIRE.disabled, 0}
+  drop_reservation()
+  return reindexed({ACQUIRE.disabled, 0})
 end
 
 local used, limit = account_day(abase, now, per_day, explicit)
 if account_exhausted(abase, now) or (limit > 0 and used >= limit) then
   -- The queue is not blocked until midnight: its paid-model jobs may still run, and its
   -- free-model jobs each come here once and move on.
-  redis.call('ZREM', key_pending(base), request_id)
-  return {ACQUIRE.exhausted, (day_number(now) + 1) * DAY_MS - now}
+  drop_reservation()
+  return reindexed({ACQUIRE.exhausted, (day_number(now) + 1) * DAY_MS - now})
 end
 
 local sending = tonumber(redis.call('HGET', key_state(sbase), 'sendingUntil'))
@@ -127,7 +147,7 @@ end
 -- Granted: record the start everywhere it counts.
 redis.call('HSET', key_state(sbase), 'last', now)
 if interval > 0 then redis.call('HSET', key_state(sbase), 'sendingUntil', now + send_lock) end
-redis.call('ZREM', key_pending(base), request_id)
+drop_reservation()
 local function count_start(b, day)
   local k = key_day(b, day)
   local n = redis.call('HINCRBY', k, 'started', 1)
@@ -154,4 +174,4 @@ if limit > 0 and used + 1 >= limit then
 else
   block_queue_until(next_start(abase, sbase, now, interval, per_minute))
 end
-return {ACQUIRE.granted, started}
+return reindexed({ACQUIRE.granted, started})

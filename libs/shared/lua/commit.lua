@@ -16,6 +16,12 @@ if now > last then redis.call('HSET', spacing_state, 'last', now) end
 redis.call('HDEL', spacing_state, 'sendingUntil')
 if per_minute > 0 then redis.call('ZADD', key_minute(abase), 'XX', now, start_member) end
 local used, limit = account_day(abase, now, tonumber(ARGV[8]), tonumber(ARGV[9]))
+local cfg = {
+  interval = interval, per_minute = per_minute, per_day = tonumber(ARGV[8]), scope = ARGV[7],
+  explicit = tonumber(ARGV[9]), paid_per_minute = 0,
+}
+-- The spacing moved: the routing index follows.
+reindex_account(cfg, ARGV[6], abase, base, now)
 local ms = next_start(abase, sbase, now, interval, per_minute) - lead - now
 -- Once the account's free-model day is spent, the queue is not held back: its paid-model jobs run.
 if ms > 0 and (limit == 0 or used < limit) then

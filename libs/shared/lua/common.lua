@@ -118,11 +118,116 @@ local function estimate_start(abase, sbase, now, interval, per_minute, spaced, q
       if by_minute > at then at = by_minute end
     end
   end
-  return at
+  return at, first
 end
 
 -- Reservations not started yet (expired ones dropped).
 local function pending_count(zset_key, now)
   redis.call('ZREMRANGEBYSCORE', zset_key, '-inf', now)
   return redis.call('ZCARD', zset_key)
+end
+
+-- Routing index (route.lua reads it; every script that changes what routing depends on keeps it).
+-- Three zsets next to the account map, members are key bases:
+--   ready   keys free now, scored by the delay their queued work adds (ms; the fraction breaks ties);
+--   waiting keys free later, scored by their estimated start (epoch ms; a lower bound);
+--   spent   keys whose account is done for today (exhausted, day cap booked), scored by when that lapses.
+-- A disabled key is in none. The paid zset scores every usable key by its paid work waiting.
+-- The index is only a hint for choosing: route.lua re-checks each candidate, acquire.lua holds the limits.
+
+-- Limits the index was built with (written by route-index-sync.lua), for scripts not given them.
+local function read_route_config(map)
+  local f = redis.call('HMGET', route_config(map), 'interval', 'perMinute', 'perDay', 'explicit', 'scope', 'paidPerMinute')
+  return {
+    interval = tonumber(f[1]) or 0, per_minute = tonumber(f[2]) or 0, per_day = tonumber(f[3]) or 0,
+    explicit = tonumber(f[4]) or 0, scope = f[5] or 'key', paid_per_minute = tonumber(f[6]) or 0,
+  }
+end
+
+local function next_day_start(now)
+  return (day_number(now) + 1) * DAY_MS
+end
+
+-- One key's free-model estimate for a new request: at, first (free ignoring queued work), left today,
+-- the key's reservations. nil, until when it cannot serve (account done for today); nil, nil when disabled.
+local function free_estimate(cfg, map, base, now, moving)
+  if disabled_reason(base) then return nil, nil end
+  local abase = account_base(map, base)
+  local pend = pending_count(key_pending(base), now)
+  local apend = pend
+  if abase ~= base then apend = pending_count(key_pending(abase), now) end
+  local exhausted_until = tonumber(redis.call('HGET', key_state(abase), 'exhaustedUntil'))
+  if exhausted_until and exhausted_until > now then return nil, exhausted_until end
+  local used, limit = account_day(abase, now, cfg.per_day, cfg.explicit)
+  local booked = used + apend
+  if limit > 0 and booked >= limit then return nil, next_day_start(now) end
+  local sbase = spacing_base(cfg.scope, base, abase)
+  local spaced = pend
+  if cfg.scope == 'account' then spaced = apend end
+  -- A request already queued has waited longer than most of its account's other reservations:
+  -- for it only the target key's own queue counts ahead of it (acquire still holds the limits).
+  local queued = apend
+  if moving then queued = pend end
+  local at, first = estimate_start(abase, sbase, now, cfg.interval, cfg.per_minute, spaced, queued)
+  local left = 1e15
+  if limit > 0 then left = limit - booked end
+  return at, first, left, pend
+end
+
+local function reindex_free(cfg, map, base, now)
+  local ready, waiting, spent = index_ready(map), index_waiting(map), index_spent(map)
+  local at, first, left, pend = free_estimate(cfg, map, base, now, false)
+  if at == nil then
+    redis.call('ZREM', ready, base)
+    redis.call('ZREM', waiting, base)
+    if first == nil then redis.call('ZREM', spent, base) else redis.call('ZADD', spent, first, base) end
+    return
+  end
+  redis.call('ZREM', spent, base)
+  if first <= now then
+    redis.call('ZREM', waiting, base)
+    -- Ties (same delay) go to more left today, then to less waiting, as route.lua breaks them.
+    local tie = (99999 - math.min(left, 99999)) / 1e5 + math.min(pend, 999) / 1e8
+    redis.call('ZADD', ready, (at - now) + tie, base)
+  else
+    redis.call('ZREM', ready, base)
+    redis.call('ZADD', waiting, at, base)
+  end
+end
+
+-- A key's paid-model estimate: at, paid work waiting; nil when disabled.
+local function paid_estimate(cfg, base, now)
+  if disabled_reason(base) then return nil end
+  local queued = pending_count(key_paid_pending(base), now)
+  local at = now
+  if cfg.paid_per_minute > 0 then
+    at = window_free_at(key_paid_minute(base), now, MINUTE_WINDOW_MS, cfg.paid_per_minute)
+      + math.floor(queued / cfg.paid_per_minute) * MINUTE_WINDOW_MS
+  end
+  return at, queued
+end
+
+local function reindex_paid(cfg, map, base, now)
+  local at, queued = paid_estimate(cfg, base, now)
+  if at == nil then
+    redis.call('ZREM', index_paid(map), base)
+  else
+    redis.call('ZADD', index_paid(map), (at - now) + math.min(queued, 999999) / 1000000, base)
+  end
+end
+
+-- Every key whose free-model routing depends on this account's state: its members, or `base`
+-- alone when the key is its own account (abase == base).
+local function reindex_account(cfg, map, abase, base, now)
+  if abase == base then
+    reindex_free(cfg, map, base, now)
+    return
+  end
+  for _, b in ipairs(redis.call('SMEMBERS', key_members(abase))) do reindex_free(cfg, map, b, now) end
+end
+
+-- After a change to one key: its free entry (through its account, which may hold others) and its paid one.
+local function reindex_key(cfg, map, base, now)
+  reindex_account(cfg, map, account_base(map, base), base, now)
+  reindex_paid(cfg, map, base, now)
 end

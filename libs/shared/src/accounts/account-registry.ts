@@ -34,8 +34,8 @@ export class AccountRegistry {
     return (await this.redis.hget(this.redisKeys.accountOfKey(), base)) ?? base;
   }
 
-  /** Stores upstream's count of the account's free-model requests today (and its ceiling, when reported). */
-  async recordUpstreamUsage(accountBase: string, used: number, limit: number | null): Promise<void> {
-    await usageScript.run(this.redis, [], [accountBase, used, limit ?? -1]);
+  /** Stores upstream's count of the account's free-model requests today (and its ceiling, when reported), as read with `keyId`. */
+  async recordUpstreamUsage(accountBase: string, used: number, limit: number | null, keyId: string): Promise<void> {
+    await usageScript.run(this.redis, [], [accountBase, used, limit ?? -1, this.redisKeys.accountOfKey(), this.redisKeys.keyBase(keyId)]);
   }
 }

@@ -30,6 +30,26 @@ export const KEY_SUFFIX = {
   accountProbe: ':account-probe',
   /** Zset: a client key's sliding minute. */
   window: ':window',
+  /** Set of an account's key bases (account-join.lua), so its keys' routing follows its state. */
+  members: ':keys',
+} as const;
+
+/**
+ * The routing index, named after the account map it sits next to (RedisKeys.accountOfKey()):
+ * zsets of key bases that route.lua reads best first (see lua/common.lua), and the limits they were
+ * computed with. Derived state: rebuilt by route-index-sync.lua, safe to delete.
+ */
+export const ROUTE_INDEX_SUFFIX = {
+  /** Keys free now, by the delay their queued work adds. */
+  ready: ':route-ready',
+  /** Keys free later, by their estimated start. */
+  waiting: ':route-waiting',
+  /** Keys whose account is done for today, by when that lapses. */
+  spent: ':route-spent',
+  /** Usable keys by paid-model work waiting. */
+  paid: ':route-paid',
+  /** Hash of the limits the index holds (interval, perMinute, perDay, explicit, scope, paidPerMinute). */
+  config: ':route-config',
 } as const;
 
 export const keyStateOf = (base: string): string => base + KEY_SUFFIX.state;
