@@ -8,6 +8,7 @@ import {
   connectRedis,
   createWorkerRedis,
   keyQueueName,
+  queuePrefix,
   KeyQueues,
   MetricsRecorder,
   SLOT_LEAD_MS,
@@ -69,7 +70,6 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   await cancels.start();
   const interval = config.limits.minIntervalMs;
 
-  const queueKeys = new QueueKeys(config.redisPrefix);
   // Shown by Bull Board as the job's processor; tells apart several worker processes.
   const workerName = `${hostname()}:${process.pid}`;
 
@@ -99,12 +99,13 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   const workers = keys.map((key) => {
     const log = logger.child({ keyId: key.id });
     const queueName = keyQueueName(key.id);
+    const prefix = queuePrefix(config.redisPrefix, queueName);
     const ctx: KeyWorkerContext = {
       redis,
       redisKeys,
       limits: config.limits,
       key,
-      slot: { base: redisKeys.keyBase(key.id), limiterKey: queueKeys.toKey(queueName, 'limiter'), accountMap: redisKeys.accountOfKey() },
+      slot: { base: redisKeys.keyBase(key.id), limiterKey: new QueueKeys(prefix).toKey(queueName, 'limiter'), accountMap: redisKeys.accountOfKey() },
       accounts,
       queues,
       maxAttempts: config.upstreamMaxAttempts,
@@ -124,7 +125,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
     };
     const worker = new Worker<UpstreamJobData, UpstreamJobResult>(queueName, handle, {
       connection: bullmq,
-      prefix: config.redisPrefix,
+      prefix,
       name: workerName,
       concurrency: config.keyConcurrency,
       // One fetch at a time; acquire.lua then stretches this short window to the key's real

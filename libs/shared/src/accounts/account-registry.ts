@@ -18,7 +18,7 @@ export class AccountRegistry {
    * Returns true when the key changed account.
    */
   async assign(keyId: string, account: { ref: string; masked: string; source: Exclude<AccountSource, 'key'> } | null): Promise<boolean> {
-    const changed = await joinScript.run(this.redis, [], [
+    const changed = await joinScript.run(this.redis, [this.redisKeys.accountOfKey()], [
       this.redisKeys.accountOfKey(),
       this.redisKeys.keyBase(keyId),
       account === null ? '' : this.redisKeys.accountBase(account.ref),
@@ -36,6 +36,6 @@ export class AccountRegistry {
 
   /** Stores upstream's count of the account's free-model requests today (and its ceiling, when reported), as read with `keyId`. */
   async recordUpstreamUsage(accountBase: string, used: number, limit: number | null, keyId: string): Promise<void> {
-    await usageScript.run(this.redis, [], [accountBase, used, limit ?? -1, this.redisKeys.accountOfKey(), this.redisKeys.keyBase(keyId)]);
+    await usageScript.run(this.redis, [this.redisKeys.accountOfKey()], [accountBase, used, limit ?? -1, this.redisKeys.accountOfKey(), this.redisKeys.keyBase(keyId)]);
   }
 }

@@ -7,6 +7,7 @@ import { HEARTBEAT_STALE_MS } from '../liveness/api-heartbeat.js';
 
 const acquireScript = new LuaScript('acquire');
 const commitScript = new LuaScript('commit');
+const holdScript = new LuaScript('queue-hold');
 
 /** How far ahead of its slot BullMQ hands a job to a worker, to absorb wake-up latency. */
 export const SLOT_LEAD_MS = 40;
@@ -75,8 +76,7 @@ export async function acquireSlot(
   owner: SlotOwner = {},
 ): Promise<SlotDecision> {
   const [scope, explicit] = accountArgs(limits);
-  const [code, ms] = pair(
-    await acquireScript.run(redis, [target.limiterKey, cancelKey, owner.heartbeatKey ?? '', owner.clientKeyRecord ?? ''], [
+  const reply = await acquireScript.run(redis, [cancelKey], [
       target.base,
       requestId,
       enforcedSpacingMs(limits),
@@ -91,8 +91,13 @@ export async function acquireSlot(
       quota,
       limits.paidPerMinute ?? 0,
       HEARTBEAT_STALE_MS,
-    ]),
-  );
+      owner.heartbeatKey ?? '',
+      owner.clientKeyRecord ?? '',
+    ]);
+  const [code, ms] = pair(reply);
+  const hold = Array.isArray(reply) ? Number(reply[2] ?? -1) : -1;
+  // Paces BullMQ's hand-outs only: a lost or late hold costs a job one more trip here, never a limit.
+  if (hold >= 0) await holdScript.run(redis, [target.limiterKey], ['set', hold]);
   switch (code) {
     case ACQUIRE_REPLY.granted:
       return { kind: 'granted', startedToday: ms };
@@ -122,7 +127,7 @@ export function startMember(requestId: string, startedToday: number): string {
 
 /** Records that a granted free-model request has left the worker; spacing to the next one counts from now. */
 export async function commitStart(redis: Redis, target: SlotTarget, member: string, limits: KeyLimits): Promise<void> {
-  await commitScript.run(redis, [target.limiterKey], [
+  const reply = await commitScript.run(redis, [target.accountMap], [
     target.base,
     member,
     enforcedSpacingMs(limits),
@@ -133,4 +138,6 @@ export async function commitStart(redis: Redis, target: SlotTarget, member: stri
     limits.perDay,
     limits.perDayExplicit ? 1 : 0,
   ]);
+  const [, hold] = pair(reply);
+  if (hold > 0) await holdScript.run(redis, [target.limiterKey], ['extend', hold]);
 }

@@ -45,7 +45,7 @@ const synced = new WeakMap<Redis, Map<string, readonly string[]>>();
  */
 export async function syncRouteIndex(redis: Redis, accountMap: string, bases: readonly string[], limits: KeyLimits): Promise<void> {
   const [scope, explicit] = accountArgs(limits);
-  await syncScript.run(redis, [], [
+  await syncScript.run(redis, [accountMap], [
     accountMap,
     enforcedSpacingMs(limits),
     limits.perMinute,
@@ -72,7 +72,7 @@ function samePool(a: readonly string[] | undefined, b: readonly string[]): boole
 export async function routeRequest(redis: Redis, input: RouteInput): Promise<RouteDecision> {
   if (!samePool(synced.get(redis)?.get(input.accountMap), input.bases)) await syncRouteIndex(redis, input.accountMap, input.bases, input.limits);
   const [scope, explicit] = accountArgs(input.limits);
-  const reply = await routeScript.run(redis, [], [
+  const reply = await routeScript.run(redis, [input.accountMap], [
     input.requestId,
     input.maxWaitMs + RESERVATION_GRACE_MS,
     input.maxWaitMs,
@@ -107,10 +107,10 @@ export async function routeRequest(redis: Redis, input: RouteInput): Promise<Rou
 
 /** Gives back a reservation whose job will never start (removed while waiting, failed to enqueue). */
 export async function releaseReservation(redis: Redis, r: { accountMap: string; base: string; requestId: string; quota?: RequestQuota | undefined }): Promise<void> {
-  await releaseScript.run(redis, [], [r.accountMap, r.base, r.requestId, r.quota ?? 'free']);
+  await releaseScript.run(redis, [r.accountMap], [r.accountMap, r.base, r.requestId, r.quota ?? 'free']);
 }
 
 /** Recomputes one key's routing index entries after a change made outside the limit scripts. */
 export async function reindexKey(redis: Redis, accountMap: string, base: string): Promise<void> {
-  await reindexScript.run(redis, [], [accountMap, base]);
+  await reindexScript.run(redis, [accountMap], [accountMap, base]);
 }

@@ -133,7 +133,7 @@ export async function readKeyLimitStatus(
   accountMap: string,
 ): Promise<KeyLimitStatus> {
   const r = decodeKeyStatusReply(
-    await statusScript.run(redis, [], [key.base, enforcedSpacingMs(limits), limits.perMinute, limits.perDay, accountMap, ...accountArgs(limits)]),
+    await statusScript.run(redis, [accountMap], [key.base, enforcedSpacingMs(limits), limits.perMinute, limits.perDay, accountMap, ...accountArgs(limits)]),
   );
   const { now, disabled } = r;
   const perDay = r.dayLimit;
