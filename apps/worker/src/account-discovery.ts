@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 import type { Logger } from 'pino';
 import {
   AccountRegistry,
@@ -17,7 +17,7 @@ import {
 import type { UpstreamClient } from './upstream/upstream-client.js';
 
 export interface AccountDiscoveryOptions {
-  redis: Redis;
+  redis: RedisClient;
   redisKeys: RedisKeys;
   keys: readonly UpstreamKey[];
   upstream: UpstreamClient;

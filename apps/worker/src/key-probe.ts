@@ -1,11 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 import type { Logger } from 'pino';
 import type { RedisKeys, UpstreamKey } from '@ork/shared';
 import { reindexKey } from '@ork/shared';
 import type { UpstreamClient } from './upstream/upstream-client.js';
 
 export interface KeyProbeOptions {
-  redis: Redis;
+  redis: RedisClient;
   redisKeys: RedisKeys;
   keys: readonly UpstreamKey[];
   upstream: UpstreamClient;

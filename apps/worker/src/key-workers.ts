@@ -51,12 +51,12 @@ export interface KeyWorkers {
 export async function startKeyWorkers(config: AppConfig, logger: Logger): Promise<KeyWorkers> {
   // BullMQ registers ~60 scripts on its connection, which makes every MULTI on it copy them all;
   // our own commands (limits, replies, usage, metrics) go over a plain one.
-  const bullmq = createWorkerRedis(config.redisUrl, 'ork-worker');
-  const redis = createWorkerRedis(config.redisUrl, 'ork-worker-own');
-  const subscriber = createWorkerRedis(config.redisUrl, 'ork-worker-cancel');
-  await connectRedis(bullmq, config.redisUrl);
-  await connectRedis(redis, config.redisUrl);
-  await connectRedis(subscriber, config.redisUrl);
+  const bullmq = createWorkerRedis(config, 'ork-worker');
+  const redis = createWorkerRedis(config, 'ork-worker-own');
+  const subscriber = createWorkerRedis(config, 'ork-worker-cancel');
+  await connectRedis(bullmq, config);
+  await connectRedis(redis, config);
+  await connectRedis(subscriber, config);
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   bullmq.on('error', () => undefined);
   subscriber.on('error', () => undefined);

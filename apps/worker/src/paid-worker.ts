@@ -1,11 +1,11 @@
 import { RateLimitError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 import { JobName, PAID_QUEUE_NAME, queuePrefix, upstreamJobSchema, type JobRetention, type UpstreamJobData, type UpstreamJobResult } from '@ork/shared';
 import { runUpstreamJob } from './run-upstream-job.js';
 import type { KeyWorkerContext } from './worker-context.js';
 
 export interface PaidWorkerOptions {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   name: string;
   /** Requests this process runs at once, over all keys. */

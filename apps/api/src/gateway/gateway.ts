@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 import {
   GatewayTimeoutError,
   NoUsableKeyError,
@@ -27,7 +27,7 @@ import { orRedisUnavailable } from '../http/redis-unavailable.js';
 import type { KeyQueues } from '@ork/shared';
 
 export interface GatewayOptions {
-  redis: Redis;
+  redis: RedisClient;
   queues: KeyQueues;
   replies: ReplyReader;
   /** This API process's reply stream id. */

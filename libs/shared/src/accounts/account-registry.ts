@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { LuaScript } from '../limits/lua-script.js';
 import type { RedisKeys } from '../limits/redis-keys.js';
 import type { AccountSource } from './account-id.js';
@@ -9,7 +9,7 @@ const usageScript = new LuaScript('account-usage');
 /** Where each key's free-model requests count, in Redis, so every process and script agrees at once. */
 export class AccountRegistry {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly redisKeys: RedisKeys,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { ADMIT_REPLY } from '../limits/lua-constants.js';
 import { LuaScript } from '../limits/lua-script.js';
 import { utcDayNumber } from '../util/time.js';
@@ -49,7 +49,7 @@ export class ClientKeyStore {
   readonly names: ClientKeyNames;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.names = new ClientKeyNames(prefix);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { KeyLimits } from '../config/config.js';
 import type { RequestQuota } from '../accounts/request-quota.js';
 import { ACQUIRE_REPLY } from './lua-constants.js';
@@ -67,7 +67,7 @@ export interface SlotTarget {
  * and records the start if allowed.
  */
 export async function acquireSlot(
-  redis: Redis,
+  redis: RedisClient,
   target: SlotTarget,
   cancelKey: string,
   requestId: string,
@@ -126,7 +126,7 @@ export function startMember(requestId: string, startedToday: number): string {
 }
 
 /** Records that a granted free-model request has left the worker; spacing to the next one counts from now. */
-export async function commitStart(redis: Redis, target: SlotTarget, member: string, limits: KeyLimits): Promise<void> {
+export async function commitStart(redis: RedisClient, target: SlotTarget, member: string, limits: KeyLimits): Promise<void> {
   const reply = await commitScript.run(redis, [target.accountMap], [
     target.base,
     member,

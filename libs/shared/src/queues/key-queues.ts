@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { PAID_QUEUE_NAME, keyQueueName, queuePrefix } from './queue-names.js';
 import type { RequestQuota } from '../accounts/request-quota.js';
 import type { RedisKeys } from '../limits/redis-keys.js';
@@ -19,7 +19,7 @@ export class KeyQueues {
 
   constructor(
     readonly keys: readonly UpstreamKey[],
-    redis: Redis,
+    redis: RedisClient,
     readonly redisKeys: RedisKeys,
     readonly retentionSeconds = 0,
   ) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { KeyLimits } from '../config/config.js';
 import type { RequestQuota } from '../accounts/request-quota.js';
 import { LuaScript } from '../limits/lua-script.js';
@@ -37,13 +37,13 @@ export interface RouteInput {
 const RESERVATION_GRACE_MS = 60_000;
 
 /** Per Redis client, the account maps whose index this process has synced with its pool. */
-const synced = new WeakMap<Redis, Map<string, readonly string[]>>();
+const synced = new WeakMap<RedisClient, Map<string, readonly string[]>>();
 
 /**
  * Makes the routing index hold exactly `bases`, each entry recomputed, with these limits. Each
  * process does it before its first route (O(keys), once); tests do it after changing state by hand.
  */
-export async function syncRouteIndex(redis: Redis, accountMap: string, bases: readonly string[], limits: KeyLimits): Promise<void> {
+export async function syncRouteIndex(redis: RedisClient, accountMap: string, bases: readonly string[], limits: KeyLimits): Promise<void> {
   const [scope, explicit] = accountArgs(limits);
   await syncScript.run(redis, [accountMap], [
     accountMap,
@@ -69,7 +69,7 @@ function samePool(a: readonly string[] | undefined, b: readonly string[]): boole
  * queued work, and reserves a place on it (expiring with the request's wait if never started).
  * Reads only the best few entries of the routing index: its cost does not grow with the keys.
  */
-export async function routeRequest(redis: Redis, input: RouteInput): Promise<RouteDecision> {
+export async function routeRequest(redis: RedisClient, input: RouteInput): Promise<RouteDecision> {
   if (!samePool(synced.get(redis)?.get(input.accountMap), input.bases)) await syncRouteIndex(redis, input.accountMap, input.bases, input.limits);
   const [scope, explicit] = accountArgs(input.limits);
   const reply = await routeScript.run(redis, [input.accountMap], [
@@ -106,11 +106,11 @@ export async function routeRequest(redis: Redis, input: RouteInput): Promise<Rou
 }
 
 /** Gives back a reservation whose job will never start (removed while waiting, failed to enqueue). */
-export async function releaseReservation(redis: Redis, r: { accountMap: string; base: string; requestId: string; quota?: RequestQuota | undefined }): Promise<void> {
+export async function releaseReservation(redis: RedisClient, r: { accountMap: string; base: string; requestId: string; quota?: RequestQuota | undefined }): Promise<void> {
   await releaseScript.run(redis, [r.accountMap], [r.accountMap, r.base, r.requestId, r.quota ?? 'free']);
 }
 
 /** Recomputes one key's routing index entries after a change made outside the limit scripts. */
-export async function reindexKey(redis: Redis, accountMap: string, base: string): Promise<void> {
+export async function reindexKey(redis: RedisClient, accountMap: string, base: string): Promise<void> {
   await reindexScript.run(redis, [accountMap], [accountMap, base]);
 }
