@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Cluster } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { answerOf, chat } from '../support/client.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { expectWithinLimits } from '../support/limits.js';
