@@ -49,6 +49,8 @@ else
   redis.call('HSET', account_map, base, target)
   redis.call('SADD', key_members(target), base)
 end
+-- The map and both accounts' states changed above.
+forget_accounts()
 local cfg = read_route_config(account_map)
 if old ~= base then reindex_account(cfg, account_map, old, nil, now) end
 reindex_account(cfg, account_map, target, base, now)

@@ -148,6 +148,7 @@ local function decide_free()
   -- Granted: record the start everywhere it counts.
   redis.call('HSET', key_state(sbase), 'last', now)
   if interval > 0 then redis.call('HSET', key_state(sbase), 'sendingUntil', now + send_lock) end
+  forget_state(sbase)
   drop_reservation()
   local function count_start(b, day)
     local k = key_day(b, day)

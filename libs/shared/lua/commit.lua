@@ -16,6 +16,7 @@ local now = now_ms()
 local last = tonumber(redis.call('HGET', spacing_state, 'last')) or 0
 if now > last then redis.call('HSET', spacing_state, 'last', now) end
 redis.call('HDEL', spacing_state, 'sendingUntil')
+forget_state(sbase)
 if per_minute > 0 then redis.call('ZADD', key_minute(abase), 'XX', now, start_member) end
 local used, limit = account_day(abase, now, tonumber(ARGV[8]), tonumber(ARGV[9]))
 local cfg = {

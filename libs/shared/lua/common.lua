@@ -31,9 +31,37 @@ local function day_number(ms)
   return math.floor(ms / DAY_MS)
 end
 
--- The account whose free-model limits a key's requests count against (account-registry.ts).
+-- A key's or account's state hash, read once per script run (routing reads it for many checks);
+-- a script that writes a state hash forgets it here so that later reads see the write.
+local state_cache = {}
+local function state_of(b)
+  local s = state_cache[b]
+  if s == nil then
+    s = {}
+    local flat = redis.call('HGETALL', key_state(b))
+    for i = 1, #flat, 2 do s[flat[i]] = flat[i + 1] end
+    state_cache[b] = s
+  end
+  return s
+end
+local function forget_state(b)
+  state_cache[b] = nil
+end
+
+-- The account whose free-model limits a key's requests count against (account-registry.ts),
+-- read once per script run; account-join.lua, the one script that changes it, forgets them.
+local account_cache = {}
 local function account_base(account_map, base)
-  return redis.call('HGET', account_map, base) or base
+  local a = account_cache[base]
+  if a == nil then
+    a = redis.call('HGET', account_map, base) or base
+    account_cache[base] = a
+  end
+  return a
+end
+local function forget_accounts()
+  account_cache = {}
+  state_cache = {}
 end
 
 local function spacing_base(scope, base, abase)
@@ -43,11 +71,11 @@ end
 
 -- Why a key is out of rotation (invalid, no credits), or nil when it may serve.
 local function disabled_reason(base)
-  return redis.call('HGET', key_state(base), 'disabled')
+  return state_of(base).disabled
 end
 
 local function account_exhausted(abase, now)
-  local until_ms = tonumber(redis.call('HGET', key_state(abase), 'exhaustedUntil'))
+  local until_ms = tonumber(state_of(abase).exhaustedUntil)
   return until_ms ~= nil and until_ms > now
 end
 
@@ -59,11 +87,11 @@ end
 local function account_day(abase, now, configured, explicit)
   local today = day_number(now)
   local started = tonumber(redis.call('HGET', key_day(abase, today), 'started')) or 0
-  local f = redis.call('HMGET', key_state(abase), 'upLimit', 'upUsed', 'upStarted', 'upDay', 'dayLimit', 'dayLimitUntil')
-  local up_limit, up_used, up_started, up_day, learned = tonumber(f[1]), tonumber(f[2]), tonumber(f[3]), tonumber(f[4]), tonumber(f[5])
+  local f = state_of(abase)
+  local up_limit, up_used, up_started, up_day, learned = tonumber(f.upLimit), tonumber(f.upUsed), tonumber(f.upStarted), tonumber(f.upDay), tonumber(f.dayLimit)
   -- A learned ceiling (a per-day 429's X-RateLimit-Limit, learned-limits.ts) lapses at the next
   -- UTC reset: credits bought today count from tomorrow.
-  local learned_until = tonumber(f[6])
+  local learned_until = tonumber(f.dayLimitUntil)
   if learned and (learned < 1 or not learned_until or learned_until <= now) then learned = nil end
   local used = started
   local upstream_used = false
@@ -88,9 +116,9 @@ end
 -- cooldown (upstream's per-minute 429) and its account's sliding minute.
 local function next_start(abase, sbase, now, interval, per_minute)
   local t = now
-  local last = tonumber(redis.call('HGET', key_state(sbase), 'last'))
+  local last = tonumber(state_of(sbase).last)
   if last and interval > 0 and last + interval > t then t = last + interval end
-  local cooldown = tonumber(redis.call('HGET', key_state(abase), 'cooldownUntil'))
+  local cooldown = tonumber(state_of(abase).cooldownUntil)
   if cooldown and cooldown > t then t = cooldown end
   if per_minute > 0 then
     local free_at = window_free_at(key_minute(abase), now, MINUTE_WINDOW_MS, per_minute)
@@ -121,10 +149,9 @@ local function estimate_start(abase, sbase, now, interval, per_minute, spaced, q
   return at, first
 end
 
--- Reservations not started yet (expired ones dropped).
+-- Reservations not started yet (expired ones not counted; route.lua drops them when it adds one).
 local function pending_count(zset_key, now)
-  redis.call('ZREMRANGEBYSCORE', zset_key, '-inf', now)
-  return redis.call('ZCARD', zset_key)
+  return redis.call('ZCOUNT', zset_key, '(' .. now, '+inf')
 end
 
 -- Routing index (route.lua reads it; every script that changes what routing depends on keeps it).
@@ -156,7 +183,7 @@ local function free_estimate(cfg, map, base, now, moving)
   local pend = pending_count(key_pending(base), now)
   local apend = pend
   if abase ~= base then apend = pending_count(key_pending(abase), now) end
-  local exhausted_until = tonumber(redis.call('HGET', key_state(abase), 'exhaustedUntil'))
+  local exhausted_until = tonumber(state_of(abase).exhaustedUntil)
   if exhausted_until and exhausted_until > now then return nil, exhausted_until end
   local used, limit = account_day(abase, now, cfg.per_day, cfg.explicit)
   local booked = used + apend

@@ -116,15 +116,19 @@ if wait > max_wait then
   return {ROUTE.tooLong, wait}
 end
 if paid then
+  redis.call('ZREMRANGEBYSCORE', key_paid_pending(best), '-inf', now)
   redis.call('ZADD', key_paid_pending(best), now + pending_ttl, request_id)
   redis.call('PEXPIRE', key_paid_pending(best), pending_ttl)
   reindex_paid(cfg, map, best, now)
 else
   -- Reserved on the key and on its account (the account's reservations bound its day and queue).
   local abase = account_base(map, best)
+  -- Expired reservations (jobs that were lost) go as a new one comes.
+  redis.call('ZREMRANGEBYSCORE', key_pending(best), '-inf', now)
   redis.call('ZADD', key_pending(best), now + pending_ttl, request_id)
   redis.call('PEXPIRE', key_pending(best), pending_ttl)
   if abase ~= best then
+    redis.call('ZREMRANGEBYSCORE', key_pending(abase), '-inf', now)
     redis.call('ZADD', key_pending(abase), now + pending_ttl, request_id)
     redis.call('PEXPIRE', key_pending(abase), pending_ttl)
   end
