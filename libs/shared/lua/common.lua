@@ -201,24 +201,34 @@ local function free_estimate(cfg, map, base, now, moving)
   return at, first, left, pend
 end
 
-local function reindex_free(cfg, map, base, now)
-  local ready, waiting, spent = index_ready(map), index_waiting(map), index_spent(map)
+-- Puts a key in one of the free-model zsets (or none), leaving the others. The key's state hash
+-- remembers which one holds it (field `routeIn`), so a key staying where it is costs one ZADD;
+-- `thorough` (a sync) removes it from every other zset whatever that field says.
+local function place_free(map, base, where, score, thorough)
+  local zsets = { ready = index_ready(map), waiting = index_waiting(map), spent = index_spent(map) }
+  local state = state_of(base)
+  local was = state.routeIn
+  for _, name in ipairs({ 'ready', 'waiting', 'spent' }) do
+    if name ~= where and (thorough or was == name) then redis.call('ZREM', zsets[name], base) end
+  end
+  if where ~= nil then redis.call('ZADD', zsets[where], score, base) end
+  local now_in = where or ''
+  if was ~= now_in then
+    redis.call('HSET', key_state(base), 'routeIn', now_in)
+    state.routeIn = now_in
+  end
+end
+
+local function reindex_free(cfg, map, base, now, thorough)
   local at, first, left, pend = free_estimate(cfg, map, base, now, false)
   if at == nil then
-    redis.call('ZREM', ready, base)
-    redis.call('ZREM', waiting, base)
-    if first == nil then redis.call('ZREM', spent, base) else redis.call('ZADD', spent, first, base) end
-    return
-  end
-  redis.call('ZREM', spent, base)
-  if first <= now then
-    redis.call('ZREM', waiting, base)
+    if first == nil then place_free(map, base, nil, 0, thorough) else place_free(map, base, 'spent', first, thorough) end
+  elseif first <= now then
     -- Ties (same delay) go to more left today, then to less waiting, as route.lua breaks them.
     local tie = (99999 - math.min(left, 99999)) / 1e5 + math.min(pend, 999) / 1e8
-    redis.call('ZADD', ready, (at - now) + tie, base)
+    place_free(map, base, 'ready', (at - now) + tie, thorough)
   else
-    redis.call('ZREM', ready, base)
-    redis.call('ZADD', waiting, at, base)
+    place_free(map, base, 'waiting', at, thorough)
   end
 end
 

@@ -17,7 +17,7 @@ for _, zset in ipairs({ index_ready(map), index_waiting(map), index_spent(map), 
   end
 end
 for i = 8, #ARGV do
-  reindex_free(cfg, map, ARGV[i], now)
+  reindex_free(cfg, map, ARGV[i], now, true)
   reindex_paid(cfg, map, ARGV[i], now)
 end
 return #ARGV - 7

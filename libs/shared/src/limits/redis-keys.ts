@@ -20,7 +20,7 @@ export function ownRoot(prefix: string): string {
  */
 export const KEY_SUFFIX = {
   /**
-   * Hash: last start, sendingUntil, disabled (a key's); cooldownUntil, exhaustedUntil, dayLimit, dayLimitUntil,
+   * Hash: last start, sendingUntil, disabled, routeIn (which routing-index zset holds it) (a key's); cooldownUntil, exhaustedUntil, dayLimit, dayLimitUntil,
    * upstream's figures (upLimit, upUsed, upStarted, upDay), masked, source (an account's).
    */
   state: ':state',
