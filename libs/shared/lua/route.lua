@@ -8,7 +8,8 @@
 --       accountMap, spacingScope, perDayExplicit (0/1), quota ('free' | 'paid'), paidPerMinute,
 --       moving (1: a queued request looking for a sooner slot), then bases the request must not go to
 -- Returns {ROUTE.routed, ms, base} (ms = estimated wait), {ROUTE.noneToday, ms until the day resets},
--- {ROUTE.noneUsable, 0} every key is invalid or out of credits, {ROUTE.tooLong, estimate}.
+-- {ROUTE.noneUsable, 0} every key is invalid or out of credits, {ROUTE.tooLong, estimate},
+-- {ROUTE.unsynced, 0} there is no index to read (a Redis that lost its data): sync, then route again.
 local request_id = ARGV[1]
 local pending_ttl = tonumber(ARGV[2])
 local max_wait = tonumber(ARGV[3])
@@ -30,6 +31,7 @@ local MAX_CHECKED = 48
 local PROMOTE = 16
 
 local ready, waiting, spent = index_ready(map), index_waiting(map), index_spent(map)
+if redis.call('EXISTS', route_config(map)) == 0 then return {ROUTE.unsynced, 0} end
 
 local best, best_at, best_rank, best_load = nil, 0, 0, 0
 local function consider(base, at, rank, load)

@@ -162,6 +162,16 @@ describe('the routing index', () => {
     expect(await fx.redis.zscore(`${fx.keys.accountOfKey()}:route-ready`, bases[2]!)).toBeNull();
   });
 
+  test('an index lost with Redis\'s data is rebuilt by the next route', async () => {
+    const bases = basesOf(3);
+    const l = limits({});
+    expect((await route(fx.redis, bases, l)).kind).toBe('routed');
+    const map = fx.keys.accountOfKey();
+    await fx.redis.del(`${map}:route-config`, `${map}:route-ready`, `${map}:route-waiting`, `${map}:route-spent`, `${map}:route-paid`);
+    expect((await route(fx.redis, bases, l)).kind).toBe('routed');
+    expect(await fx.redis.zcard(`${map}:route-ready`)).toBe(3);
+  });
+
   test('paid-model requests go to the usable key with the least paid work waiting', async () => {
     const bases = basesOf(3);
     const l = limits({ minIntervalMs: 60_000, perDay: 1 });

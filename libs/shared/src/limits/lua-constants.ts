@@ -15,7 +15,7 @@ export const LIMITER_BLOCKED = '9007199254740991';
 export const ACQUIRE_REPLY = { granted: 1, waitHere: 2, waitInQueue: 3, cancelled: 4, exhausted: 5, disabled: 6, orphaned: 7, revoked: 8 } as const;
 
 /** route.lua's `{code, ms, base}` reply codes: routed (to `base`), or one of the refusals. */
-export const ROUTE_REPLY = { routed: 1, noneToday: 0, tooLong: -1, noneUsable: -2 } as const;
+export const ROUTE_REPLY = { routed: 1, noneToday: 0, tooLong: -1, noneUsable: -2, unsynced: -3 } as const;
 
 /** client-key-admit.lua's status codes. */
 export const ADMIT_REPLY = { unknown: 0, admitted: 1, disabled: 2, overLimit: 3 } as const;

@@ -100,6 +100,11 @@ export async function routeRequest(redis: RedisClient, input: RouteInput): Promi
     await syncRouteIndex(redis, input.accountMap, input.bases, input.limits);
     return routeRequest(redis, { ...input, exclude: [...(input.exclude ?? []), base] });
   }
+  if (code === ROUTE_REPLY.unsynced) {
+    // Redis lost its data (a restart without persistence): the index is rebuilt from this pool.
+    await syncRouteIndex(redis, input.accountMap, input.bases, input.limits);
+    return routeRequest(redis, input);
+  }
   if (code === ROUTE_REPLY.noneToday) return { kind: 'exhausted', resetInMs: ms };
   if (code === ROUTE_REPLY.noneUsable) return { kind: 'no-usable-key' };
   return { kind: 'too-long', estimatedWaitMs: ms };
