@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { ownRoot } from '@ork/shared';
 import { answerOf, chat, waitFor } from '../support/client.js';
 import { parseSse, streamedText } from '../support/sse.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -65,7 +66,7 @@ test('an attempt refused before reaching upstream does not pin the key: the retr
     expect((await chat(s.url, 'uses the day')).status).toBe(200);
     const refused = await chat(s.url, 'tomorrow', { headers: { 'Idempotency-Key': 'refused-1' } });
     expect(refused.status).toBe(429);
-    await waitFor(async () => (await s.redis.keys(`${s.prefix}:idem:*`)).length === 0, 'the idempotency entry to be released');
+    await waitFor(async () => (await s.redis.keys(`${ownRoot(s.prefix)}:idem:*`)).length === 0, 'the idempotency entry to be released');
   } finally {
     await s.close();
   }

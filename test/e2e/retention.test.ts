@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { KeyQueues, RedisKeys, toUpstreamKeys } from '@ork/shared';
+import { KeyQueues, RedisKeys, ownRoot, toUpstreamKeys } from '@ork/shared';
 import { chat, waitFor } from '../support/client.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { stopAfterEach } from '../support/stop-after-each.js';
@@ -25,7 +25,7 @@ test('by default a finished job keeps no prompt or answer in Redis, and the repl
   await stack.sim.configure({ faults: [{ status: 400, times: 1 }] });
   expect((await chat(stack.url, 'another secret')).status).toBe(400);
   await waitFor(async () => (await finished(queues)) === 0, 'finished jobs to be gone');
-  const replyStreams = await stack.redis.keys(`${stack.prefix}:replies:*`);
+  const replyStreams = await stack.redis.keys(`${ownRoot(stack.prefix)}:replies:*`);
   for (const stream of replyStreams) expect(await stack.redis.xlen(stream)).toBe(0);
   // Nothing under the prefix holds the prompt any more.
   for (const key of await stack.redis.keys(`${stack.prefix}:*`)) {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import { ownRoot } from '@ork/shared';
 import { waitFor } from '../support/client.js';
 import { BodyReader, parseSse, streamChat, streamedText } from '../support/sse.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -114,7 +115,7 @@ describe('a client that hangs up mid-stream', () => {
     await waitFor(async () => (await status()).active === 0, 'the job to finish');
     expect((await status()).waiting).toBe(0);
     // Nothing left unread in this API's reply stream (at most the last entry, kept as a cursor).
-    const streams = await s.redis.keys(`${s.prefix}:replies:*`);
+    const streams = await s.redis.keys(`${ownRoot(s.prefix)}:replies:*`);
     for (const key of streams) await waitFor(async () => (await s.redis.xlen(key)) <= 1, 'the reply stream to be drained');
   });
 });

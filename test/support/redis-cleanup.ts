@@ -1,15 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 
-/** Removes every key a test (or a bench, soak or demo run) wrote under its own prefix; returns how many. */
-export async function deleteByPrefix(redis: Redis, prefix: string): Promise<number> {
-  let cursor = '0';
+/**
+ * Removes every key a test (or a bench, soak or demo run) wrote under its own prefix; returns how
+ * many. On a cluster it scans every master, and removes keys one by one (several slots never go
+ * in one command).
+ */
+export async function deleteByPrefix(redis: RedisClient, prefix: string): Promise<number> {
+  const cluster = redis instanceof Cluster;
+  const nodes: Redis[] = redis instanceof Cluster ? redis.nodes('master') : [redis];
   let removed = 0;
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) removed += await redis.unlink(...found);
-  } while (cursor !== '0');
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (found.length === 0) continue;
+      if (!cluster) removed += await node.unlink(...found);
+      else for (const key of found) removed += await node.unlink(key);
+    } while (cursor !== '0');
+  }
   return removed;
 }
 

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { pino } from 'pino';
 import { inject } from 'vitest';
-import { REDACT_PATHS, parseConfig, type AppConfig } from '@ork/shared';
+import { REDACT_PATHS, parseConfig, type AppConfig, type RedisClient } from '@ork/shared';
 import { startKeyWorkers, type KeyWorkers } from '@ork/worker';
 import { startApi, type RunningApi } from '@ork/api';
 import { spawnSimulator, type SpawnedSimulator } from '@ork/simulator';
@@ -23,6 +23,8 @@ export interface StackOptions {
   workerProcesses?: number;
   /** A Redis of the test's own instead of the shared one. */
   redisUrl?: string;
+  /** A Redis Cluster's seed nodes (REDIS_CLUSTER_NODES) instead of any single Redis. */
+  redisClusterNodes?: string;
   /** SIM_* settings of the simulator, which always runs in its own process for honest timing. */
   simulatorEnv?: Record<string, string>;
 }
@@ -33,7 +35,7 @@ export interface Stack {
   env: Record<string, string>;
   prefix: string;
   config: AppConfig;
-  redis: Redis;
+  redis: RedisClient;
   sim: SpawnedSimulator;
   apiUrls: string[];
   /** First API's base URL. */
@@ -58,6 +60,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     OPENROUTER_API_KEYS: keys.join(','),
     OPENROUTER_BASE_URL: sim.url,
     REDIS_URL: redisUrl,
+    ...(options.redisClusterNodes ? { REDIS_CLUSTER_NODES: options.redisClusterNodes } : {}),
     REDIS_PREFIX: prefix,
     HOST: '127.0.0.1',
     PORT: '0',
@@ -120,7 +123,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // The workers' start-up GET /key calls (account discovery) are done by now; each test then sees
   // only the upstream traffic it causes.
   await sim.reset();
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const redis: RedisClient = config.redisCluster
+    ? new Cluster(config.redisCluster.nodes, { redisOptions: { maxRetriesPerRequest: null } })
+    : new Redis(redisUrl, { maxRetriesPerRequest: null });
   // Some tests take Redis away on purpose.
   redis.on('error', () => undefined);
   let closing: Promise<void> | undefined;

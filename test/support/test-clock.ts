@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 import { HEARTBEAT_INTERVAL_MS, RedisKeys } from '@ork/shared';
 import type { RemoteSimulator } from '@ork/simulator';
 
@@ -39,7 +39,7 @@ export class TestClock {
   private readonly heartbeatPattern: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     private readonly sim: RemoteSimulator,
   ) {

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { keyQueueName, upstreamKeyId } from '@ork/shared';
+import { keyQueueName, queuePrefix, upstreamKeyId } from '@ork/shared';
 import type { Stack } from './stack.js';
 
 /**
@@ -9,7 +9,8 @@ import type { Stack } from './stack.js';
 export async function workersThatRan(stack: Stack): Promise<Set<string>> {
   const processedBy = new Set<string>();
   for (const key of stack.keys) {
-    const queue = new Queue(keyQueueName(upstreamKeyId(key)), { connection: stack.redis, prefix: stack.prefix });
+    const name = keyQueueName(upstreamKeyId(key));
+    const queue = new Queue(name, { connection: stack.redis, prefix: queuePrefix(stack.prefix, name) });
     for (const job of await queue.getCompleted(0, -1)) processedBy.add(job.processedBy ?? '');
     await queue.close();
   }

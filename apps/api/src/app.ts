@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 import { ClientKeyStore, UpstreamErrorWindow, type AppConfig, type MetricsRecorder } from '@ork/shared';
 import type { Logger } from 'pino';
 import type { Gateway } from './gateway/gateway.js';
@@ -32,7 +32,7 @@ export const OPENAI_PREFIXES = ['/api/v1', '/api/proxy', '/v1', '/'] as const;
 
 export interface AppDeps {
   config: AppConfig;
-  redis: Redis;
+  redis: RedisClient;
   gateway: Gateway;
   queues: KeyQueues;
   models: ModelCatalog;

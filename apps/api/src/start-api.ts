@@ -32,10 +32,10 @@ export interface RunningApi {
 
 /** Builds and starts the API: fail-fast Redis, key queues, the reply reader, the HTTP server. */
 export async function startApi(config: AppConfig, logger: Logger): Promise<RunningApi> {
-  const redis = createApiRedis(config.redisUrl);
-  const blocking = createWorkerRedis(config.redisUrl, 'ork-api-replies');
-  await connectRedis(redis, config.redisUrl);
-  await connectRedis(blocking, config.redisUrl);
+  const redis = createApiRedis(config);
+  const blocking = createWorkerRedis(config, 'ork-api-replies');
+  await connectRedis(redis, config);
+  await connectRedis(blocking, config);
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   blocking.on('error', () => undefined);
 

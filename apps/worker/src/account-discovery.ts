@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 import type { Logger } from 'pino';
 import {
   AccountRegistry,
+  reindexKey,
   accountRef,
   maskAccountId,
   parseKeyInfo,
@@ -16,7 +17,7 @@ import {
 import type { UpstreamClient } from './upstream/upstream-client.js';
 
 export interface AccountDiscoveryOptions {
-  redis: Redis;
+  redis: RedisClient;
   redisKeys: RedisKeys;
   keys: readonly UpstreamKey[];
   upstream: UpstreamClient;
@@ -107,13 +108,14 @@ export class AccountDiscovery {
       await this.assign(key, { ref: accountRef('upstream', info.creatorUserId), masked: maskAccountId(info.creatorUserId), source: 'upstream' });
     }
     if (info.freeDaily) {
-      await this.registry.recordUpstreamUsage(await this.registry.accountBaseOf(key.id), info.freeDaily.used, info.freeDaily.limit);
+      await this.registry.recordUpstreamUsage(await this.registry.accountBaseOf(key.id), info.freeDaily.used, info.freeDaily.limit, key.id);
     }
     if (info.creditRemaining !== null && info.creditRemaining <= 0) {
       // Out of rotation until the key probe sees credit again (limit_remaining > 0).
       const state = this.o.redisKeys.keyState(key.id);
       if ((await this.o.redis.hsetnx(state, 'disabled', 'no-credits')) === 1) {
         await this.o.redis.hset(state, 'disabledAt', Date.now());
+        await reindexKey(this.o.redis, this.o.redisKeys.accountOfKey(), this.o.redisKeys.keyBase(key.id));
         this.o.logger.warn({ keyId: key.id, key: key.masked }, 'key has no credit left under its cap; out of rotation');
       }
     }

@@ -18,7 +18,7 @@ export async function drainKey(ctx: KeyWorkerContext, excludeSelf: boolean): Pro
     const parsed = upstreamJobSchema.safeParse(job.data);
     if (!parsed.success) continue;
     const data = parsed.data;
-    await releaseReservation(ctx.redis, ctx.slot.base, data.requestId, data.quota);
+    await releaseReservation(ctx.redis, { accountMap: ctx.slot.accountMap, base: ctx.slot.base, requestId: data.requestId, quota: data.quota });
     const result = await reroute(ctx, data, { excludeKeyIds: excludeSelf ? [ctx.key.id] : [], delayMs: 0, attempt: data.attempt });
     if (result.kind === 'moved') moved++;
     else await replyRefusal(ctx, data, result);

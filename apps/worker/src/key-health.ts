@@ -1,4 +1,4 @@
-import { LIMITER_BLOCKED, METRICS, keyStateOf } from '@ork/shared';
+import { LIMITER_BLOCKED, METRICS, keyStateOf, reindexKey } from '@ork/shared';
 import type { KeyVerdict } from './decisions/next-step.js';
 import type { KeyWorkerContext } from './worker-context.js';
 
@@ -12,11 +12,12 @@ export async function applyKeyVerdict(ctx: KeyWorkerContext, verdict: KeyVerdict
   const keyState = ctx.redisKeys.keyState(ctx.key.id);
   const accountState = keyStateOf(await ctx.accounts.accountBaseOf(ctx.key.id));
   const tx = ctx.redis.multi();
+  // The queue's limiter key is in the queue's own cluster slot: held back apart from the MULTI.
+  let holdMs = 0;
   switch (verdict.kind) {
     case 'key-cooldown': {
       tx.hset(accountState, 'cooldownUntil', verdict.untilMs);
-      const ms = verdict.untilMs - now;
-      if (ms > 0) tx.set(ctx.slot.limiterKey, LIMITER_BLOCKED, 'PX', ms);
+      holdMs = verdict.untilMs - now;
       break;
     }
     case 'key-exhausted':
@@ -30,6 +31,8 @@ export async function applyKeyVerdict(ctx: KeyWorkerContext, verdict: KeyVerdict
       break;
   }
   await tx.exec();
+  if (holdMs > 0) await ctx.redis.set(ctx.slot.limiterKey, LIMITER_BLOCKED, 'PX', holdMs);
+  await reindexKey(ctx.redis, ctx.slot.accountMap, ctx.slot.base);
   ctx.accounts.refresh(ctx.key.id);
   ctx.metrics.inc(METRICS.limitEvents, { key_id: ctx.key.id, event: verdict.kind.slice('key-'.length) });
   ctx.logger.warn({ verdict: verdict.kind, ...('reason' in verdict ? { reason: verdict.reason } : {}) }, 'key state changed by upstream');

@@ -1,10 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 import type { Logger } from 'pino';
 import type { RedisKeys, UpstreamKey } from '@ork/shared';
+import { reindexKey } from '@ork/shared';
 import type { UpstreamClient } from './upstream/upstream-client.js';
 
 export interface KeyProbeOptions {
-  redis: Redis;
+  redis: RedisClient;
   redisKeys: RedisKeys;
   keys: readonly UpstreamKey[];
   upstream: UpstreamClient;
@@ -40,6 +41,7 @@ export function startKeyProbe(o: KeyProbeOptions): { stop(): void } {
       const answer = await o.upstream.probeKey(key.secret, AbortSignal.timeout(10_000)).catch(() => undefined);
       if (answer && worksAgain(reason, answer.status, answer.body)) {
         await o.redis.hdel(state, 'disabled', 'disabledAt');
+        await reindexKey(o.redis, o.redisKeys.accountOfKey(), o.redisKeys.keyBase(key.id));
         o.logger.info({ keyId: key.id, key: key.masked }, 'key back in rotation');
       }
     }

@@ -8,6 +8,7 @@ import {
   connectRedis,
   createWorkerRedis,
   keyQueueName,
+  queuePrefix,
   KeyQueues,
   MetricsRecorder,
   SLOT_LEAD_MS,
@@ -50,12 +51,12 @@ export interface KeyWorkers {
 export async function startKeyWorkers(config: AppConfig, logger: Logger): Promise<KeyWorkers> {
   // BullMQ registers ~60 scripts on its connection, which makes every MULTI on it copy them all;
   // our own commands (limits, replies, usage, metrics) go over a plain one.
-  const bullmq = createWorkerRedis(config.redisUrl, 'ork-worker');
-  const redis = createWorkerRedis(config.redisUrl, 'ork-worker-own');
-  const subscriber = createWorkerRedis(config.redisUrl, 'ork-worker-cancel');
-  await connectRedis(bullmq, config.redisUrl);
-  await connectRedis(redis, config.redisUrl);
-  await connectRedis(subscriber, config.redisUrl);
+  const bullmq = createWorkerRedis(config, 'ork-worker');
+  const redis = createWorkerRedis(config, 'ork-worker-own');
+  const subscriber = createWorkerRedis(config, 'ork-worker-cancel');
+  await connectRedis(bullmq, config);
+  await connectRedis(redis, config);
+  await connectRedis(subscriber, config);
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   bullmq.on('error', () => undefined);
   subscriber.on('error', () => undefined);
@@ -69,7 +70,6 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   await cancels.start();
   const interval = config.limits.minIntervalMs;
 
-  const queueKeys = new QueueKeys(config.redisPrefix);
   // Shown by Bull Board as the job's processor; tells apart several worker processes.
   const workerName = `${hostname()}:${process.pid}`;
 
@@ -99,12 +99,13 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   const workers = keys.map((key) => {
     const log = logger.child({ keyId: key.id });
     const queueName = keyQueueName(key.id);
+    const prefix = queuePrefix(config.redisPrefix, queueName);
     const ctx: KeyWorkerContext = {
       redis,
       redisKeys,
       limits: config.limits,
       key,
-      slot: { base: redisKeys.keyBase(key.id), limiterKey: queueKeys.toKey(queueName, 'limiter'), accountMap: redisKeys.accountOfKey() },
+      slot: { base: redisKeys.keyBase(key.id), limiterKey: new QueueKeys(prefix).toKey(queueName, 'limiter'), accountMap: redisKeys.accountOfKey() },
       accounts,
       queues,
       maxAttempts: config.upstreamMaxAttempts,
@@ -124,7 +125,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
     };
     const worker = new Worker<UpstreamJobData, UpstreamJobResult>(queueName, handle, {
       connection: bullmq,
-      prefix: config.redisPrefix,
+      prefix,
       name: workerName,
       concurrency: config.keyConcurrency,
       // One fetch at a time; acquire.lua then stretches this short window to the key's real

@@ -1,11 +1,11 @@
 import { RateLimitError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { JobName, PAID_QUEUE_NAME, upstreamJobSchema, type JobRetention, type UpstreamJobData, type UpstreamJobResult } from '@ork/shared';
+import type { RedisClient } from '@ork/shared';
+import { JobName, PAID_QUEUE_NAME, queuePrefix, upstreamJobSchema, type JobRetention, type UpstreamJobData, type UpstreamJobResult } from '@ork/shared';
 import { runUpstreamJob } from './run-upstream-job.js';
 import type { KeyWorkerContext } from './worker-context.js';
 
 export interface PaidWorkerOptions {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   name: string;
   /** Requests this process runs at once, over all keys. */
@@ -33,7 +33,7 @@ export function startPaidWorker(contexts: ReadonlyMap<string, KeyWorkerContext>,
   };
   const worker = new Worker<UpstreamJobData, UpstreamJobResult>(PAID_QUEUE_NAME, handle, {
     connection: o.connection,
-    prefix: o.prefix,
+    prefix: queuePrefix(o.prefix, PAID_QUEUE_NAME),
     name: o.name,
     concurrency: o.concurrency,
     // BullMQ's manual rate limiting needs a limiter; this one never binds.

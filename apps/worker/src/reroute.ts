@@ -35,7 +35,7 @@ export async function reroute(ctx: KeyWorkerContext, data: ParsedUpstreamJob, o:
     accountMap: ctx.slot.accountMap,
     quota: data.quota,
     moving: o.soonerThanMs !== undefined,
-    queueTimeoutMs: o.soonerThanMs === undefined ? remaining : Math.min(remaining, o.soonerThanMs - 1_000),
+    maxWaitMs: o.soonerThanMs === undefined ? remaining : Math.min(remaining, o.soonerThanMs - 1_000),
   });
   if (decision.kind !== 'routed') return decision;
   const key = ctx.queues.keys[decision.index];

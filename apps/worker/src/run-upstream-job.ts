@@ -19,7 +19,7 @@ export type JobRun = UpstreamJobResult | 'requeue';
 export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstreamJob, log: Logger): Promise<JobRun> {
   const remaining = data.deadline - Date.now();
   if (remaining <= 0) {
-    await releaseReservation(ctx.redis, ctx.slot.base, data.requestId, data.quota);
+    await releaseReservation(ctx.redis, { accountMap: ctx.slot.accountMap, base: ctx.slot.base, requestId: data.requestId, quota: data.quota });
     return { outcome: 'expired' };
   }
   if (data.stream && (await ctx.replies.streamStarted(data.requestId))) return endBrokenStream(ctx, data);
@@ -96,7 +96,7 @@ async function carryOut(ctx: KeyWorkerContext, data: ParsedUpstreamJob, verdict:
       }
       const moved = await reroute(ctx, data, { excludeKeyIds: [ctx.key.id], delayMs: 0, attempt: data.attempt, soonerThanMs: step.soonerThanMs });
       if (moved.kind !== 'moved') return endHere(ctx, data, attempt, step.otherwise, moved);
-      if (step.releaseReservation) await releaseReservation(ctx.redis, ctx.slot.base, data.requestId, data.quota);
+      if (step.releaseReservation) await releaseReservation(ctx.redis, { accountMap: ctx.slot.accountMap, base: ctx.slot.base, requestId: data.requestId, quota: data.quota });
       return { outcome: 'rerouted' };
     }
   }

@@ -46,7 +46,7 @@ export async function waitForSlot(ctx: KeyWorkerContext, data: ParsedUpstreamJob
         try {
           await sleep(decision.ms, signal);
         } catch {
-          await releaseReservation(ctx.redis, ctx.slot.base, requestId, quota);
+          await releaseReservation(ctx.redis, { accountMap: ctx.slot.accountMap, base: ctx.slot.base, requestId, quota });
           return { kind: 'cancelled' };
         }
     }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 import type { Logger } from 'pino';
 import type { CancelListener, KeyLimits, KeyQueues, MetricsRecorder, RedisKeys, ReplyWriter, SlotTarget, UpstreamKey } from '@ork/shared';
 import type { UpstreamClient } from './upstream/upstream-client.js';
@@ -6,7 +6,7 @@ import type { AccountDiscovery } from './account-discovery.js';
 
 /** Everything the job handler of one key needs; built once per key at start-up. */
 export interface KeyWorkerContext {
-  redis: Redis;
+  redis: RedisClient;
   redisKeys: RedisKeys;
   limits: KeyLimits;
   key: UpstreamKey;

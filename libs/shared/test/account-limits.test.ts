@@ -27,7 +27,7 @@ const acquire = (keyId: string, l: KeyLimits, quota: 'free' | 'paid' = 'free', i
   acquireSlot(fx.redis, target(keyId), fx.keys.cancel(id), id, l, quota);
 const shared = { ref: accountRef('upstream', 'user_shared'), masked: maskAccountId('user_shared0123456789'), source: 'upstream' as const };
 const route = (keyIds: string[], l: KeyLimits) =>
-  routeRequest(fx.redis, { requestId: randomUUID(), bases: keyIds.map((k) => fx.keys.keyBase(k)), limits: l, queueTimeoutMs: 600_000, accountMap: fx.keys.accountOfKey() });
+  routeRequest(fx.redis, { requestId: randomUUID(), bases: keyIds.map((k) => fx.keys.keyBase(k)), limits: l, maxWaitMs: 600_000, accountMap: fx.keys.accountOfKey() });
 
 describe('the account model', () => {
   test('reads GET /key, tolerating older answers without the newer fields', () => {
@@ -77,7 +77,7 @@ describe('limits per account', () => {
   test("upstream's count of today's requests and its ceiling replace the configured day, unless that was set explicitly", async () => {
     await registry.assign('k1', shared);
     const base = await registry.accountBaseOf('k1');
-    await registry.recordUpstreamUsage(base, 48, 50);
+    await registry.recordUpstreamUsage(base, 48, 50, 'k1');
     expect((await acquire('k1', limits({ perDay: 200 }))).kind).toBe('granted');
     expect((await acquire('k1', limits({ perDay: 200 }))).kind).toBe('granted');
     expect((await acquire('k1', limits({ perDay: 200 }))).kind).toBe('exhausted');
@@ -131,7 +131,7 @@ describe('limits per account', () => {
     await registry.assign('a2', shared);
     const other = { ref: accountRef('upstream', 'user_other'), masked: 'user_ot…', source: 'upstream' as const };
     await registry.assign('b1', other);
-    await registry.recordUpstreamUsage(await registry.accountBaseOf('b1'), 10, 10);
+    await registry.recordUpstreamUsage(await registry.accountBaseOf('b1'), 10, 10, 'b1');
     const l = limits({ perDay: 4 });
     const picks: number[] = [];
     for (let i = 0; i < 4; i++) {

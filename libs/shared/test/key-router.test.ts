@@ -16,7 +16,7 @@ afterEach(async () => {
 
 const limits = (l: Partial<KeyLimits>): KeyLimits => ({ minIntervalMs: 0, perMinute: 0, perDay: 0, ...l });
 const route = (l: KeyLimits, b = bases, queueTimeoutMs = 600_000) =>
-  routeRequest(fx.redis, { requestId: randomUUID(), bases: b, limits: l, queueTimeoutMs, accountMap: fx.keys.accountOfKey() });
+  routeRequest(fx.redis, { requestId: randomUUID(), bases: b, limits: l, maxWaitMs: queueTimeoutMs, accountMap: fx.keys.accountOfKey() });
 
 describe('route.lua', () => {
   test('spreads a burst evenly: each new request goes to the key whose next slot comes first', async () => {
@@ -50,9 +50,9 @@ describe('route.lua', () => {
   test('a released reservation frees its quota again', async () => {
     const l = limits({ perDay: 1 });
     const id = randomUUID();
-    expect(await routeRequest(fx.redis, { requestId: id, bases: bases.slice(0, 1), limits: l, queueTimeoutMs: 600_000, accountMap: fx.keys.accountOfKey() })).toMatchObject({ kind: 'routed' });
+    expect(await routeRequest(fx.redis, { requestId: id, bases: bases.slice(0, 1), limits: l, maxWaitMs: 600_000, accountMap: fx.keys.accountOfKey() })).toMatchObject({ kind: 'routed' });
     expect((await route(l, bases.slice(0, 1))).kind).toBe('exhausted');
-    await releaseReservation(fx.redis, bases[0]!, id);
+    await releaseReservation(fx.redis, { accountMap: fx.keys.accountOfKey(), base: bases[0]!, requestId: id });
     expect((await route(l, bases.slice(0, 1))).kind).toBe('routed');
   });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 import { BadRequestError, HttpError, RedisKeys, sleep } from '@ork/shared';
 
 /** A response as the client first received it, kept to answer retries identically. */
@@ -33,7 +33,7 @@ export type Claim = { kind: 'claimed'; key: string } | { kind: 'replay'; respons
  */
 export class IdempotencyStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

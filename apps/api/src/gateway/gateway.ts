@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 import {
   GatewayTimeoutError,
   NoUsableKeyError,
@@ -27,7 +27,7 @@ import { orRedisUnavailable } from '../http/redis-unavailable.js';
 import type { KeyQueues } from '@ork/shared';
 
 export interface GatewayOptions {
-  redis: Redis;
+  redis: RedisClient;
   queues: KeyQueues;
   replies: ReplyReader;
   /** This API process's reply stream id. */
@@ -102,7 +102,7 @@ export class Gateway {
         bases: o.queues.bases(),
         limits: o.limits,
         // The router refuses (and reserves nothing) when the estimated start is later than this.
-        queueTimeoutMs: deadline.maxWaitMs,
+        maxWaitMs: deadline.maxWaitMs,
         accountMap: o.queues.redisKeys.accountOfKey(),
         quota,
       }),
@@ -167,7 +167,7 @@ export class Gateway {
       await this.redisCall(() => queue.add(JobName.Upstream, data, { jobId: requestId, ...o.queues.retention }));
     } catch (err) {
       unlisten();
-      await releaseReservation(o.redis, base, requestId, quota).catch(() => undefined);
+      await releaseReservation(o.redis, { accountMap: o.queues.redisKeys.accountOfKey(), base, requestId, quota }).catch(() => undefined);
       throw err;
     }
     options.onQueued?.({
@@ -207,7 +207,7 @@ export class Gateway {
     try {
       await cancelRequest(o.redis, o.queues.redisKeys, requestId);
       const removed = await o.queues.queueFor(keyId, quota).remove(requestId);
-      if (removed === 1) await releaseReservation(o.redis, base, requestId, quota);
+      if (removed === 1) await releaseReservation(o.redis, { accountMap: o.queues.redisKeys.accountOfKey(), base, requestId, quota });
       return removed === 1;
     } catch (err) {
       o.logger.warn({ err, requestId }, 'could not cancel a request');

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 import type { Logger } from 'pino';
 import { HEARTBEAT_INTERVAL_MS, beat } from '@ork/shared';
 
@@ -13,7 +13,7 @@ export class InstanceHeartbeat {
   private closed = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly heartbeatKey: string,
     private readonly onDataLost: () => void,
     private readonly logger: Logger,

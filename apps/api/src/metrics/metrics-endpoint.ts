@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ALL_METRICS, readMetricHashes } from '@ork/shared';
 import type { KeyStatusReader } from '../status/key-status-reader.js';
@@ -14,7 +14,7 @@ export class MetricsEndpoint {
   private readonly registry = new Registry();
   private readonly keyGauges: KeyGauges;
 
-  constructor(redis: Redis, prefix: string, statuses: KeyStatusReader) {
+  constructor(redis: RedisClient, prefix: string, statuses: KeyStatusReader) {
     collectDefaultMetrics({ register: this.registry });
     registerRedisMetrics(this.registry, ALL_METRICS, async (spec) => (await readMetricHashes(redis, prefix, [spec])).get(spec.name) ?? {});
     this.keyGauges = new KeyGauges(this.registry, statuses);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 import { request } from 'undici';
 import { BadGatewayError, ServiceUnavailableError } from '@ork/shared';
 import type { Logger } from 'pino';
@@ -14,7 +14,7 @@ interface CachedCatalog {
 }
 
 export interface ModelCatalogOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Redis key holding the cached list, shared by every API process. */
   cacheKey: string;
   upstreamBaseUrl: string;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 import { request } from 'undici';
 import { ServiceUnavailableError } from '@ork/shared';
 
@@ -8,7 +8,7 @@ export interface CachedAnswer {
 }
 
 export interface UpstreamGetCacheOptions {
-  redis: Redis;
+  redis: RedisClient;
   upstreamBaseUrl: string;
   /** Redis key of one upstream path's cached answer. */
   redisKeyOf(upstreamPath: string): string;

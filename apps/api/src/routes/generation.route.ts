@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { BadRequestError, NotFoundError, ServiceUnavailableError, type KeyQueues, type RedisKeys } from '@ork/shared';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 import { GENERATION_OWNER_TTL_S, type UpstreamClient } from '@ork/worker';
 import { orRedisUnavailable } from '../http/redis-unavailable.js';
 import { methodNotAllowed } from './method-not-allowed.js';
@@ -9,7 +9,7 @@ const MAX_ID_LENGTH = 200;
 const LOOKUP_TIMEOUT_MS = 10_000;
 
 export interface GenerationRouteDeps {
-  redis: Redis;
+  redis: RedisClient;
   redisKeys: RedisKeys;
   queues: KeyQueues;
   upstream: UpstreamClient;

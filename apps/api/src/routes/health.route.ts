@@ -1,9 +1,9 @@
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 import type { KeyStatusReader } from '../status/key-status-reader.js';
 
 /** /healthz: the process is up. /readyz: Redis answers and at least one key can take requests. */
-export function healthRouter(redis: Redis, statuses: KeyStatusReader): Router {
+export function healthRouter(redis: RedisClient, statuses: KeyStatusReader): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

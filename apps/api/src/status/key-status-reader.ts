@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ork/shared';
 import { readKeyLimitStatus, type KeyLimitStatus, type KeyLimits } from '@ork/shared';
 import type { KeyQueues } from '@ork/shared';
 
@@ -13,7 +13,7 @@ export interface KeyStatus extends KeyLimitStatus {
 /** Reads every key's limits and queue counts; never exposes more of a key than its mask. */
 export class KeyStatusReader {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly queues: KeyQueues,
     private readonly limits: KeyLimits,
   ) {}

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { LuaScript } from '../limits/lua-script.js';
 import type { RedisKeys } from '../limits/redis-keys.js';
 import type { AccountSource } from './account-id.js';
@@ -9,7 +9,7 @@ const usageScript = new LuaScript('account-usage');
 /** Where each key's free-model requests count, in Redis, so every process and script agrees at once. */
 export class AccountRegistry {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly redisKeys: RedisKeys,
   ) {}
 
@@ -18,7 +18,7 @@ export class AccountRegistry {
    * Returns true when the key changed account.
    */
   async assign(keyId: string, account: { ref: string; masked: string; source: Exclude<AccountSource, 'key'> } | null): Promise<boolean> {
-    const changed = await joinScript.run(this.redis, [], [
+    const changed = await joinScript.run(this.redis, [this.redisKeys.accountOfKey()], [
       this.redisKeys.accountOfKey(),
       this.redisKeys.keyBase(keyId),
       account === null ? '' : this.redisKeys.accountBase(account.ref),
@@ -34,8 +34,8 @@ export class AccountRegistry {
     return (await this.redis.hget(this.redisKeys.accountOfKey(), base)) ?? base;
   }
 
-  /** Stores upstream's count of the account's free-model requests today (and its ceiling, when reported). */
-  async recordUpstreamUsage(accountBase: string, used: number, limit: number | null): Promise<void> {
-    await usageScript.run(this.redis, [], [accountBase, used, limit ?? -1]);
+  /** Stores upstream's count of the account's free-model requests today (and its ceiling, when reported), as read with `keyId`. */
+  async recordUpstreamUsage(accountBase: string, used: number, limit: number | null, keyId: string): Promise<void> {
+    await usageScript.run(this.redis, [this.redisKeys.accountOfKey()], [accountBase, used, limit ?? -1, this.redisKeys.accountOfKey(), this.redisKeys.keyBase(keyId)]);
   }
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { RedisKeys } from '../limits/redis-keys.js';
 
 /** A cancel mark outlives any wait a request can have in a queue. */
@@ -8,7 +8,7 @@ const CANCEL_TTL_MS = 24 * 3_600_000;
  * Marks a request as cancelled (read atomically by acquire.lua before any start) and tells the
  * workers, so one already running aborts its upstream call.
  */
-export async function cancelRequest(redis: Redis, keys: RedisKeys, requestId: string): Promise<void> {
+export async function cancelRequest(redis: RedisClient, keys: RedisKeys, requestId: string): Promise<void> {
   await redis.multi().set(keys.cancel(requestId), '1', 'PX', CANCEL_TTL_MS).publish(keys.cancelChannel(), requestId).exec();
 }
 
@@ -17,7 +17,7 @@ export class CancelListener {
   private readonly controllers = new Map<string, AbortController>();
 
   constructor(
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     subscriber.on('message', (_channel: string, requestId: string) => {

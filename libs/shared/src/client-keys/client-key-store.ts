@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { ADMIT_REPLY } from '../limits/lua-constants.js';
 import { LuaScript } from '../limits/lua-script.js';
 import { utcDayNumber } from '../util/time.js';
@@ -49,7 +49,7 @@ export class ClientKeyStore {
   readonly names: ClientKeyNames;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.names = new ClientKeyNames(prefix);
@@ -110,7 +110,7 @@ export class ClientKeyStore {
   /** Checks a well-formed presented key and, if admitted, counts the request against its limit. */
   async admit(presentedKey: string, requestId: string): Promise<Admission> {
     const n = this.names;
-    const reply = await admitScript.run(this.redis, [], [n.byHash(), n.recordPrefix(), hashClientKey(presentedKey), requestId]);
+    const reply = await admitScript.run(this.redis, [n.byHash()], [n.byHash(), n.recordPrefix(), hashClientKey(presentedKey), requestId]);
     if (!Array.isArray(reply)) throw new Error('unexpected Lua reply');
     const [status, id, retryAfterMs, limit] = reply as [number, string, number, number];
     switch (Number(status)) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TrustedProxies } from './trusted-proxies.js';
+import { parseRedisClusterNodes } from './redis-cluster-nodes.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -27,6 +28,25 @@ const redisTargetShape = {
    * belongs to something else) but never stands in for REDIS_URL.
    */
   REDIS_DEFAULT_PORT: z.coerce.number().int().min(1).max(65535).default(6379),
+  /**
+   * Seed nodes of a Redis Cluster (`host:port,...` or redis:// URLs): when set, every process uses
+   * the cluster through ioredis Cluster, and REDIS_URL is not read. Unset: one Redis.
+   */
+  REDIS_CLUSTER_NODES: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return undefined;
+        const parsed = parseRedisClusterNodes(v);
+        if (typeof parsed === 'string') {
+          ctx.addIssue({ code: 'custom', message: parsed });
+          return z.NEVER;
+        }
+        return parsed;
+      }),
+  ),
 };
 
 export const redisTargetSchema = z.object(redisTargetShape);

@@ -1,6 +1,7 @@
 import { config as loadDotenv } from 'dotenv';
 import type { z } from 'zod';
 import { configSchema, redisTargetSchema, type RawConfig } from './config-schema.js';
+import type { RedisClusterTarget } from './redis-cluster-nodes.js';
 import { ConfigError } from '../errors/config-error.js';
 import { DeclaredAccountsError, parseDeclaredAccounts, type DeclaredAccount } from './declared-accounts.js';
 
@@ -35,6 +36,8 @@ export interface AppConfig {
   redisUrl: string;
   /** False: REDIS_URL is unset, so an embedded Redis may stand in when nothing answers at redisUrl. */
   redisUrlGiven: boolean;
+  /** REDIS_CLUSTER_NODES: set, every process uses this Redis Cluster instead of redisUrl. */
+  redisCluster?: RedisClusterTarget | undefined;
   redisPrefix: string;
   limits: KeyLimits;
   /** Accounts from OPENROUTER_ACCOUNTS, their keys resolved. */
@@ -73,10 +76,14 @@ export function defaultRedisUrl(port = 6379): string {
   return `redis://127.0.0.1:${port}`;
 }
 
-export type RedisTarget = Pick<AppConfig, 'redisUrl' | 'redisUrlGiven'>;
+export type RedisTarget = Pick<AppConfig, 'redisUrl' | 'redisUrlGiven' | 'redisCluster'>;
 
-function toRedisTarget(c: { REDIS_URL?: string | undefined; REDIS_DEFAULT_PORT: number }): RedisTarget {
-  return { redisUrl: c.REDIS_URL ?? defaultRedisUrl(c.REDIS_DEFAULT_PORT), redisUrlGiven: c.REDIS_URL !== undefined };
+function toRedisTarget(c: { REDIS_URL?: string | undefined; REDIS_DEFAULT_PORT: number; REDIS_CLUSTER_NODES?: RedisClusterTarget | undefined }): RedisTarget {
+  return {
+    redisUrl: c.REDIS_URL ?? defaultRedisUrl(c.REDIS_DEFAULT_PORT),
+    redisUrlGiven: c.REDIS_URL !== undefined,
+    ...(c.REDIS_CLUSTER_NODES ? { redisCluster: c.REDIS_CLUSTER_NODES } : {}),
+  };
 }
 
 /**

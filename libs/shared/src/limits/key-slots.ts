@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { KeyLimits } from '../config/config.js';
 import type { RequestQuota } from '../accounts/request-quota.js';
 import { ACQUIRE_REPLY } from './lua-constants.js';
@@ -7,6 +7,7 @@ import { HEARTBEAT_STALE_MS } from '../liveness/api-heartbeat.js';
 
 const acquireScript = new LuaScript('acquire');
 const commitScript = new LuaScript('commit');
+const holdScript = new LuaScript('queue-hold');
 
 /** How far ahead of its slot BullMQ hands a job to a worker, to absorb wake-up latency. */
 export const SLOT_LEAD_MS = 40;
@@ -66,7 +67,7 @@ export interface SlotTarget {
  * and records the start if allowed.
  */
 export async function acquireSlot(
-  redis: Redis,
+  redis: RedisClient,
   target: SlotTarget,
   cancelKey: string,
   requestId: string,
@@ -75,8 +76,7 @@ export async function acquireSlot(
   owner: SlotOwner = {},
 ): Promise<SlotDecision> {
   const [scope, explicit] = accountArgs(limits);
-  const [code, ms] = pair(
-    await acquireScript.run(redis, [target.limiterKey, cancelKey, owner.heartbeatKey ?? '', owner.clientKeyRecord ?? ''], [
+  const reply = await acquireScript.run(redis, [cancelKey], [
       target.base,
       requestId,
       enforcedSpacingMs(limits),
@@ -91,8 +91,13 @@ export async function acquireSlot(
       quota,
       limits.paidPerMinute ?? 0,
       HEARTBEAT_STALE_MS,
-    ]),
-  );
+      owner.heartbeatKey ?? '',
+      owner.clientKeyRecord ?? '',
+    ]);
+  const [code, ms] = pair(reply);
+  const hold = Array.isArray(reply) ? Number(reply[2] ?? -1) : -1;
+  // Paces BullMQ's hand-outs only: a lost or late hold costs a job one more trip here, never a limit.
+  if (hold >= 0) await holdScript.run(redis, [target.limiterKey], ['set', hold]);
   switch (code) {
     case ACQUIRE_REPLY.granted:
       return { kind: 'granted', startedToday: ms };
@@ -121,8 +126,8 @@ export function startMember(requestId: string, startedToday: number): string {
 }
 
 /** Records that a granted free-model request has left the worker; spacing to the next one counts from now. */
-export async function commitStart(redis: Redis, target: SlotTarget, member: string, limits: KeyLimits): Promise<void> {
-  await commitScript.run(redis, [target.limiterKey], [
+export async function commitStart(redis: RedisClient, target: SlotTarget, member: string, limits: KeyLimits): Promise<void> {
+  const reply = await commitScript.run(redis, [target.accountMap], [
     target.base,
     member,
     enforcedSpacingMs(limits),
@@ -133,4 +138,6 @@ export async function commitStart(redis: Redis, target: SlotTarget, member: stri
     limits.perDay,
     limits.perDayExplicit ? 1 : 0,
   ]);
+  const [, hold] = pair(reply);
+  if (hold > 0) await holdScript.run(redis, [target.limiterKey], ['extend', hold]);
 }

@@ -1,4 +1,4 @@
-import { KEY_SUFFIX } from './redis-keys.js';
+import { KEY_SUFFIX, ROUTE_INDEX_SUFFIX } from './redis-keys.js';
 
 /**
  * Values our Lua scripts share with TS, named once here. lua-script.ts renders them into a
@@ -14,8 +14,8 @@ export const LIMITER_BLOCKED = '9007199254740991';
 /** acquire.lua's `{code, ms}` reply codes. */
 export const ACQUIRE_REPLY = { granted: 1, waitHere: 2, waitInQueue: 3, cancelled: 4, exhausted: 5, disabled: 6, orphaned: 7, revoked: 8 } as const;
 
-/** route.lua's `{index, ms}` reply: an index >= 1 is the chosen key; these are the refusals. */
-export const ROUTE_REPLY = { noneToday: 0, tooLong: -1, noneUsable: -2 } as const;
+/** route.lua's `{code, ms, base}` reply codes: routed (to `base`), or one of the refusals. */
+export const ROUTE_REPLY = { routed: 1, noneToday: 0, tooLong: -1, noneUsable: -2, unsynced: -3 } as const;
 
 /** client-key-admit.lua's status codes. */
 export const ADMIT_REPLY = { unknown: 0, admitted: 1, disabled: 2, overLimit: 3 } as const;
@@ -44,6 +44,10 @@ export function luaPrelude(): string {
     `local function key_paid_pending(base) return base .. ${luaString(KEY_SUFFIX.paidPending)} end`,
     `local function key_paid_minute(base) return base .. ${luaString(KEY_SUFFIX.paidMinute)} end`,
     `local function key_window(record) return record .. ${luaString(KEY_SUFFIX.window)} end`,
+    `local function key_members(abase) return abase .. ${luaString(KEY_SUFFIX.members)} end`,
+    ...Object.entries(ROUTE_INDEX_SUFFIX).map(
+      ([name, suffix]) => `local function ${name === 'config' ? 'route_config' : `index_${name}`}(map) return map .. ${luaString(suffix)} end`,
+    ),
     '',
   ].join('\n');
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { luaPrelude } from './lua-constants.js';
 
 // lua/ sits at the package root, at the same depth from src/ and dist/.
@@ -24,14 +24,14 @@ function compile(source: string): Compiled {
  * Filled only by useTestClock(), which the processes call only with TEST_HOOKS=true (refused by
  * the config unless NODE_ENV=test): in production it stays empty and every script reads Redis TIME.
  */
-const testClocks = new WeakMap<Redis, string>();
+const testClocks = new WeakMap<RedisClient, string>();
 
 /**
  * Test suite only: this client's scripts add the offset stored at `offsetRedisKey` to Redis TIME
  * (see lua/test-clock.lua and test/support/test-clock.ts).
  */
-export function useTestClock(redis: Redis, offsetRedisKey: string): void {
-  if (!/^[A-Za-z0-9_:-]+$/.test(offsetRedisKey)) throw new Error(`unsafe test clock key ${offsetRedisKey}`);
+export function useTestClock(redis: RedisClient, offsetRedisKey: string): void {
+  if (!/^[A-Za-z0-9_:{}-]+$/.test(offsetRedisKey)) throw new Error(`unsafe test clock key ${offsetRedisKey}`);
   testClocks.set(redis, offsetRedisKey);
 }
 
@@ -52,7 +52,7 @@ export class LuaScript {
     this.production = compile(`${this.head}\n${this.body}`);
   }
 
-  private compiledFor(redis: Redis): Compiled {
+  private compiledFor(redis: RedisClient): Compiled {
     const clockKey = testClocks.get(redis);
     if (clockKey === undefined) return this.production;
     let compiled = this.onTestClock.get(clockKey);
@@ -64,7 +64,9 @@ export class LuaScript {
     return compiled;
   }
 
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    // Redis Cluster sends a script to the node of its keys: a script naming none would land anywhere.
+    if (keys.length === 0) throw new Error('a Lua script must name at least one Redis key (its cluster slot)');
     const { sha, source } = this.compiledFor(redis);
     try {
       return await redis.evalsha(sha, keys.length, ...keys, ...args);

@@ -1,8 +1,18 @@
 /**
  * Every name of our own Redis keys, for TS and (through the prelude lua-script.ts renders from
  * the same constants) for Lua. WARNING: renaming strands the counters, issued client keys and
- * queued state of a running deployment. BullMQ's own keys are named by BullMQ (QueueKeys).
+ * queued state of a running deployment (README, "Upgrade notes"). BullMQ's own keys are named by
+ * BullMQ (QueueKeys) from our queue names (queue-names.ts).
+ *
+ * Redis Cluster: every name here starts with `<prefix>:{<prefix>}`, one hash tag, so that every
+ * script and MULTI of ours stays in one slot and each limit decision stays one atomic step. The
+ * queues (job data, the bulk of what Redis holds) carry a hash tag per key queue and spread.
  */
+
+/** The start of every name of ours: the prefix, then the hash tag that keeps them in one cluster slot. */
+export function ownRoot(prefix: string): string {
+  return `${prefix}:{${prefix}}`;
+}
 
 /**
  * Suffixes after a base: of one upstream key (`<prefix>:key:<keyId>`), of one account
@@ -10,7 +20,7 @@
  */
 export const KEY_SUFFIX = {
   /**
-   * Hash: last start, sendingUntil, disabled (a key's); cooldownUntil, exhaustedUntil, dayLimit, dayLimitUntil,
+   * Hash: last start, sendingUntil, disabled, routeIn (which routing-index zset holds it) (a key's); cooldownUntil, exhaustedUntil, dayLimit, dayLimitUntil,
    * upstream's figures (upLimit, upUsed, upStarted, upDay), masked, source (an account's).
    */
   state: ':state',
@@ -30,6 +40,26 @@ export const KEY_SUFFIX = {
   accountProbe: ':account-probe',
   /** Zset: a client key's sliding minute. */
   window: ':window',
+  /** Set of an account's key bases (account-join.lua), so its keys' routing follows its state. */
+  members: ':keys',
+} as const;
+
+/**
+ * The routing index, named after the account map it sits next to (RedisKeys.accountOfKey()):
+ * zsets of key bases that route.lua reads best first (see lua/common.lua), and the limits they were
+ * computed with. Derived state: rebuilt by route-index-sync.lua, safe to delete.
+ */
+export const ROUTE_INDEX_SUFFIX = {
+  /** Keys free now, by the delay their queued work adds. */
+  ready: ':route-ready',
+  /** Keys free later, by their estimated start. */
+  waiting: ':route-waiting',
+  /** Keys whose account is done for today, by when that lapses. */
+  spent: ':route-spent',
+  /** Usable keys by paid-model work waiting. */
+  paid: ':route-paid',
+  /** Hash of the limits the index holds (interval, perMinute, perDay, explicit, scope, paidPerMinute). */
+  config: ':route-config',
 } as const;
 
 export const keyStateOf = (base: string): string => base + KEY_SUFFIX.state;
@@ -41,11 +71,16 @@ export const keyProbeOf = (base: string): string => base + KEY_SUFFIX.probe;
 
 /** Names under the deployment's REDIS_PREFIX. */
 export class RedisKeys {
-  constructor(readonly prefix: string) {}
+  /** `<prefix>:{<prefix>}`: see ownRoot(). */
+  readonly root: string;
+
+  constructor(readonly prefix: string) {
+    this.root = ownRoot(prefix);
+  }
 
   /** Base of one upstream key's state; the per-key names are `key*Of(base)` (the Lua scripts get bases). */
   keyBase(keyId: string): string {
-    return `${this.prefix}:key:${keyId}`;
+    return `${this.root}:key:${keyId}`;
   }
 
   keyState(keyId: string): string {
@@ -73,12 +108,12 @@ export class RedisKeys {
    * A key whose account is not known is its own account: its base is its key base.
    */
   accountBase(accountRef: string): string {
-    return `${this.prefix}:acct:${accountRef}`;
+    return `${this.root}:acct:${accountRef}`;
   }
 
   /** Hash: key base → account base, for every key whose account is known. Read by the limit scripts. */
   accountOfKey(): string {
-    return `${this.prefix}:accounts:by-key`;
+    return `${this.root}:accounts:by-key`;
   }
 
   /** Lock: one process reads `GET /key` for a key per round. */
@@ -87,79 +122,83 @@ export class RedisKeys {
   }
 
   cancel(requestId: string): string {
-    return `${this.prefix}:cancel:${requestId}`;
+    return `${this.root}:cancel:${requestId}`;
   }
 
   cancelChannel(): string {
-    return `${this.prefix}:cancel`;
+    return `${this.root}:cancel`;
   }
 
   streamStarted(requestId: string): string {
-    return `${this.prefix}:streamed:${requestId}`;
+    return `${this.root}:streamed:${requestId}`;
   }
 
   /** Another cached upstream catalogue (`embeddings/models`, a model's endpoints), shared by every API process. */
   catalogCache(upstreamPath: string): string {
-    return `${this.prefix}:catalog:${upstreamPath}`;
+    return `${this.root}:catalog:${upstreamPath}`;
   }
 
   /** Which upstream key made a generation (its id only), for `GET /generation`; short-lived. */
   generation(generationId: string): string {
-    return `${this.prefix}:generation:${generationId}`;
+    return `${this.root}:generation:${generationId}`;
   }
 
   replies(instanceId: string): string {
-    return `${this.prefix}:replies:${instanceId}`;
+    return `${this.root}:replies:${instanceId}`;
   }
 
   /** An API process's last heartbeat (Redis time, ms): workers drop the jobs of a process gone silent. */
   apiHeartbeat(instanceId: string): string {
-    return `${this.prefix}:api-alive:${instanceId}`;
+    return `${this.root}:api-alive:${instanceId}`;
   }
 
   /** One stored Idempotency-Key answer, by the sha256 of its scope and key. */
   idempotency(hash: string): string {
-    return `${this.prefix}:idem:${hash}`;
+    return `${this.root}:idem:${hash}`;
   }
 
   /** Cached upstream model list. */
   modelsCache(): string {
-    return `${this.prefix}:models`;
+    return `${this.root}:models`;
   }
 
   /** Hash holding every series of one metric. */
   metric(metricName: string): string {
-    return `${this.prefix}:metrics:${metricName}`;
+    return `${this.root}:metrics:${metricName}`;
   }
 
   /** Failed upstream attempts of one minute (epoch minutes), by outcome; expires after about an hour. */
   upstreamErrors(minuteNumber: number): string {
-    return `${this.prefix}:upstream-errors:${minuteNumber}`;
+    return `${this.root}:upstream-errors:${minuteNumber}`;
   }
 
   /** Test suite only (TEST_HOOKS): ms the limit scripts add to Redis TIME; see lua/test-clock.lua. */
   testClockOffset(): string {
-    return `${this.prefix}:test:clock-offset-ms`;
+    return `${this.root}:test:clock-offset-ms`;
   }
 }
 
 /** Redis names of client keys. WARNING: renaming them orphans every issued key. */
 export class ClientKeyNames {
-  constructor(readonly prefix: string) {}
+  private readonly root: string;
+
+  constructor(readonly prefix: string) {
+    this.root = ownRoot(prefix);
+  }
 
   /** Hash: sha256 of a key → its id. The only way from a presented key to its record. */
   byHash(): string {
-    return `${this.prefix}:client-keys:by-hash`;
+    return `${this.root}:client-keys:by-hash`;
   }
 
   /** Sorted set of ids by creation time, for listing. */
   index(): string {
-    return `${this.prefix}:client-keys:index`;
+    return `${this.root}:client-keys:index`;
   }
 
   /** Prefix that an id completes into a record name. */
   recordPrefix(): string {
-    return `${this.prefix}:client-key:`;
+    return `${this.root}:client-key:`;
   }
 
   /** Hash of one key: name, hash, masked, rateLimit, active, times and totals. */

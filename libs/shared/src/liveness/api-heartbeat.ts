@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { LuaScript } from '../limits/lua-script.js';
 
 const heartbeatScript = new LuaScript('heartbeat');
@@ -17,6 +17,6 @@ export const HEARTBEAT_STALE_MS = 5_000;
 export const HEARTBEAT_TTL_MS = 24 * 3_600_000;
 
 /** Writes one beat; resolves true when the previous beat was there. */
-export async function beat(redis: Redis, heartbeatKey: string): Promise<boolean> {
+export async function beat(redis: RedisClient, heartbeatKey: string): Promise<boolean> {
   return (await heartbeatScript.run(redis, [heartbeatKey], [HEARTBEAT_TTL_MS])) !== null;
 }

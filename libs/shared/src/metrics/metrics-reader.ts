@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { CounterSpec, HistogramSpec, MetricSpec } from './metric-catalog.js';
 import { decodeField } from './metric-fields.js';
 import { metricKey } from './metrics-recorder.js';
@@ -19,7 +19,7 @@ export interface HistogramSeries {
 type Hash = Record<string, string>;
 
 /** Every metric's hash in one round trip; a metric nobody recorded yet reads as empty. */
-export async function readMetricHashes(redis: Redis, prefix: string, specs: readonly MetricSpec[]): Promise<Map<string, Hash>> {
+export async function readMetricHashes(redis: RedisClient, prefix: string, specs: readonly MetricSpec[]): Promise<Map<string, Hash>> {
   const tx = redis.pipeline();
   for (const spec of specs) tx.hgetall(metricKey(prefix, spec.name));
   const results = (await tx.exec()) ?? [];

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { RedisKeys } from '../limits/redis-keys.js';
 import type { CounterSpec, HistogramSpec, LabelValues } from './metric-catalog.js';
 import { bucketIndex, encodeField, labelValuesOf } from './metric-fields.js';
@@ -9,7 +9,7 @@ export function metricKey(prefix: string, metricName: string): string {
 }
 
 export interface MetricsRecorderOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** How often increments go to Redis; in between they add up in memory. @defaultValue 1000 */
   flushEveryMs?: number;

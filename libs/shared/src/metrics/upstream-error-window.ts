@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { RedisKeys } from '../limits/redis-keys.js';
 
 const MINUTE_MS = 60_000;
@@ -21,7 +21,7 @@ export interface UpstreamErrorCounts {
  */
 export class UpstreamErrorWindow {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly redisKeys: RedisKeys,
   ) {}
 

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { PAID_QUEUE_NAME, keyQueueName } from './queue-names.js';
+import type { RedisClient } from '../redis/redis-client.js';
+import { PAID_QUEUE_NAME, keyQueueName, queuePrefix } from './queue-names.js';
 import type { RequestQuota } from '../accounts/request-quota.js';
 import type { RedisKeys } from '../limits/redis-keys.js';
 import type { UpstreamJobData, UpstreamJobResult } from '../jobs/upstream-job.js';
@@ -19,16 +19,17 @@ export class KeyQueues {
 
   constructor(
     readonly keys: readonly UpstreamKey[],
-    redis: Redis,
+    redis: RedisClient,
     readonly redisKeys: RedisKeys,
     readonly retentionSeconds = 0,
   ) {
     this.retention = jobRetention(retentionSeconds);
     this.keyBases = keys.map((k) => redisKeys.keyBase(k.id));
     for (const key of keys) {
-      this.byId.set(key.id, new Queue(keyQueueName(key.id), { connection: redis, prefix: redisKeys.prefix }));
+      const name = keyQueueName(key.id);
+      this.byId.set(key.id, new Queue(name, { connection: redis, prefix: queuePrefix(redisKeys.prefix, name) }));
     }
-    this.paid = new Queue(PAID_QUEUE_NAME, { connection: redis, prefix: redisKeys.prefix });
+    this.paid = new Queue(PAID_QUEUE_NAME, { connection: redis, prefix: queuePrefix(redisKeys.prefix, PAID_QUEUE_NAME) });
   }
 
   /** Where a request routed to this key waits: the key's own queue, or the paid queue. */

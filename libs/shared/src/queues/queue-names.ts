@@ -12,3 +12,13 @@ export function keyQueueName(keyId: string): string {
  * WARNING: renaming it strands the paid-model jobs already queued.
  */
 export const PAID_QUEUE_NAME = 'paid';
+
+/**
+ * BullMQ's prefix for one queue: REDIS_PREFIX, then the queue's name as a Redis Cluster hash tag,
+ * so all of one queue's keys share a slot (BullMQ's scripts need that) while different keys'
+ * queues spread over the cluster (`ork:{key-<id>}:key-<id>:wait`). Producers and workers of a
+ * queue must use the same. WARNING: changing it strands the jobs queued under the old prefix.
+ */
+export function queuePrefix(redisPrefix: string, queueName: string): string {
+  return `${redisPrefix}:{${queueName}}`;
+}

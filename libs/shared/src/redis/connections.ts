@@ -1,4 +1,6 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisClusterTarget } from '../config/redis-cluster-nodes.js';
+import type { RedisClient } from './redis-client.js';
 
 const common: RedisOptions = {
   lazyConnect: true,
@@ -7,9 +9,31 @@ const common: RedisOptions = {
   retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
 };
 
+/** Where a process's Redis is: one server (a URL), or a cluster (REDIS_CLUSTER_NODES) when given. */
+export type RedisEndpoint = string | { redisUrl: string; redisCluster?: RedisClusterTarget | undefined };
+
+function connect(endpoint: RedisEndpoint, options: RedisOptions & { enableOfflineQueue?: boolean; enableAutoPipelining?: boolean }): RedisClient {
+  const cluster = typeof endpoint === 'string' ? undefined : endpoint.redisCluster;
+  if (cluster === undefined) return new Redis(typeof endpoint === 'string' ? endpoint : endpoint.redisUrl, { ...common, ...options });
+  const { enableOfflineQueue, enableAutoPipelining, ...perNode } = options;
+  return new Cluster(cluster.nodes, {
+    lazyConnect: true,
+    ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+    ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
+    clusterRetryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    redisOptions: {
+      connectTimeout: 3_000,
+      ...perNode,
+      ...(cluster.username === undefined ? {} : { username: cluster.username }),
+      ...(cluster.password === undefined ? {} : { password: cluster.password }),
+      ...(cluster.tls ? { tls: {} } : {}),
+    },
+  });
+}
+
 /** API side: commands fail at once while Redis is away, so requests get a 503 instead of hanging. */
-export function createApiRedis(url: string, name = 'ork-api'): Redis {
-  return new Redis(url, { ...common, connectionName: name, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+export function createApiRedis(endpoint: RedisEndpoint, name = 'ork-api'): RedisClient {
+  return connect(endpoint, { connectionName: name, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
 }
 
 /**
@@ -17,17 +41,27 @@ export function createApiRedis(url: string, name = 'ork-api'): Redis {
  * `autoPipelining` batches the commands of one tick into one write, for connections that carry
  * many small independent commands (not for BullMQ's or blocking ones).
  */
-export function createWorkerRedis(url: string, name = 'ork-worker', autoPipelining = false): Redis {
-  return new Redis(url, { ...common, connectionName: name, maxRetriesPerRequest: null, enableAutoPipelining: autoPipelining });
+export function createWorkerRedis(endpoint: RedisEndpoint, name = 'ork-worker', autoPipelining = false): RedisClient {
+  return connect(endpoint, { connectionName: name, maxRetriesPerRequest: null, enableAutoPipelining: autoPipelining });
+}
+
+/** How a Redis endpoint is named in messages (no password). */
+export function describeEndpoint(endpoint: RedisEndpoint): string {
+  if (typeof endpoint !== 'string' && endpoint.redisCluster) {
+    return `the Redis Cluster at ${endpoint.redisCluster.nodes.map((n) => `${n.host}:${n.port}`).join(',')} (REDIS_CLUSTER_NODES)`;
+  }
+  return redactRedisUrl(typeof endpoint === 'string' ? endpoint : endpoint.redisUrl);
 }
 
 /** Thrown when Redis cannot be reached at start-up; its message says how to get one. */
 export class RedisUnreachableError extends Error {
   override readonly name = 'RedisUnreachableError';
-  constructor(url: string, cause: unknown) {
+  constructor(endpoint: RedisEndpoint, cause: unknown) {
     super(
-      `Cannot reach Redis at ${redactRedisUrl(url)}. Start one with \`docker compose up -d redis\` ` +
-        'or a local `redis-server`, or point REDIS_URL at yours.',
+      typeof endpoint !== 'string' && endpoint.redisCluster
+        ? `Cannot reach ${describeEndpoint(endpoint)}: check that its nodes answer and that cluster_state is ok.`
+        : `Cannot reach Redis at ${describeEndpoint(endpoint)}. Start one with \`docker compose up -d redis\` ` +
+            'or a local `redis-server`, or point REDIS_URL at yours.',
       { cause },
     );
   }
@@ -39,7 +73,7 @@ export function redactRedisUrl(url: string): string {
 }
 
 /** Connects a lazy client, or throws RedisUnreachableError after `timeoutMs`. */
-export async function connectRedis(redis: Redis, url: string, timeoutMs = 3_000): Promise<void> {
+export async function connectRedis(redis: RedisClient, endpoint: RedisEndpoint, timeoutMs = 3_000): Promise<void> {
   if (redis.status === 'ready') return;
   let timer: NodeJS.Timeout | undefined;
   const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()));
@@ -53,7 +87,7 @@ export async function connectRedis(redis: Redis, url: string, timeoutMs = 3_000)
     await Promise.race([ready, timeout]);
   } catch (err) {
     redis.disconnect();
-    throw new RedisUnreachableError(url, err);
+    throw new RedisUnreachableError(endpoint, err);
   } finally {
     clearTimeout(timer);
     redis.off('error', swallow);

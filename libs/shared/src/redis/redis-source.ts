@@ -2,13 +2,13 @@ import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { parseRedisTarget, type RedisTarget } from '../config/config.js';
 import { ConfigError } from '../errors/config-error.js';
-import { redactRedisUrl } from './connections.js';
+import { describeEndpoint, redactRedisUrl } from './connections.js';
 import { EMBEDDED_REDIS_FOLDER, EmbeddedRedisError, enterEmbeddedRedis, findRedisServer, type EmbeddedRedis } from './embedded-redis.js';
 
 /** The Redis a process uses, and how it came by it. */
 export interface RedisInUse {
   url: string;
-  source: 'REDIS_URL' | 'default address' | 'embedded';
+  source: 'REDIS_URL' | 'REDIS_CLUSTER_NODES' | 'default address' | 'embedded';
   /** The embedded Redis's data folder; undefined for a Redis of the user's. */
   dataDir: string | undefined;
   /** The one log line: which Redis, and where its data lives. */
@@ -42,6 +42,9 @@ export interface RedisChoiceOptions {
  * started from the same folder.
  */
 export async function chooseRedis(target: RedisTarget, options: RedisChoiceOptions): Promise<RedisInUse> {
+  if (target.redisCluster) {
+    return user(target.redisUrl, 'REDIS_CLUSTER_NODES', `Redis Cluster from REDIS_CLUSTER_NODES: ${describeEndpoint(target)}`);
+  }
   if (target.redisUrlGiven) {
     return user(target.redisUrl, 'REDIS_URL', `Redis from REDIS_URL: ${redactRedisUrl(target.redisUrl)}`);
   }

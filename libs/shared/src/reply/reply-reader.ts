@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Logger } from 'pino';
 import { sleep } from '../util/time.js';
 import { decodeReply, type ReplyMessage } from './reply-message.js';
@@ -23,9 +23,9 @@ export class ReplyReader {
 
   constructor(
     /** A connection of its own: XREAD BLOCK holds it. */
-    private readonly blocking: Redis,
+    private readonly blocking: RedisClient,
     /** Any shared connection, for trimming what was read. */
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly stream: string,
     private readonly logger: Logger,
   ) {}

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { RedisKeys } from '../limits/redis-keys.js';
 import { encodeReply, type ReplyMessage } from './reply-message.js';
 
@@ -10,7 +10,7 @@ const REPLY_STREAM_TTL_MS = 3_600_000;
 /** Worker side of the reply path: appends to the waiting API process's own stream. */
 export class ReplyWriter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

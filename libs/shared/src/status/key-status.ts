@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { KeyLimits } from '../config/config.js';
 import type { AccountSource } from '../accounts/account-id.js';
 import { LuaScript } from '../limits/lua-script.js';
@@ -127,13 +127,13 @@ const LIMIT_SOURCES: readonly LimitSource[] = ['upstream', 'config', 'learned'];
 
 /** Reads one key's limit state and its account's, computed by the same Lua helpers that enforce the limits. */
 export async function readKeyLimitStatus(
-  redis: Redis,
+  redis: RedisClient,
   key: { id: string; base: string },
   limits: KeyLimits,
   accountMap: string,
 ): Promise<KeyLimitStatus> {
   const r = decodeKeyStatusReply(
-    await statusScript.run(redis, [], [key.base, enforcedSpacingMs(limits), limits.perMinute, limits.perDay, accountMap, ...accountArgs(limits)]),
+    await statusScript.run(redis, [accountMap], [key.base, enforcedSpacingMs(limits), limits.perMinute, limits.perDay, accountMap, ...accountArgs(limits)]),
   );
   const { now, disabled } = r;
   const perDay = r.dayLimit;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { keyDayOf } from '../limits/redis-keys.js';
 import { utcDayNumber, DAY_MS } from '../util/time.js';
 
@@ -9,7 +9,7 @@ export interface UsageOutcome {
 }
 
 /** Adds one finished request to its key's counters for the UTC day (starts are counted by acquire.lua). */
-export async function recordUsage(redis: Redis, keyBase: string, outcome: UsageOutcome, now = Date.now()): Promise<void> {
+export async function recordUsage(redis: RedisClient, keyBase: string, outcome: UsageOutcome, now = Date.now()): Promise<void> {
   const day = keyDayOf(keyBase, utcDayNumber(now));
   await redis
     .multi()
