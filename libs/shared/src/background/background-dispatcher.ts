@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { KeyLimits } from '../config/config.js';
+import { requestQuota } from '../accounts/request-quota.js';
+import { JobName, type UpstreamJobData } from '../jobs/upstream-job.js';
+import type { KeyQueues } from '../queues/key-queues.js';
+import { releaseReservation, routeRequest, type RouteDecision } from '../routing/key-router.js';
+import { ANONYMOUS_CLIENT, BACKGROUND_REPLY_TO, backgroundPriority } from './background-item.js';
+import type { BackgroundBacklog } from './background-backlog.js';
+import type { BatchStore } from './batch-store.js';
+
+/** Most items one tick moves; the next tick goes on. */
+const MAX_PER_TICK = 500;
+/** How long one dispatcher holds the lock at most (a tick takes milliseconds). */
+const LOCK_MS = 10_000;
+/** After its key-queue deadline, an unanswered item is taken as lost and queued again. */
+const LOST_GRACE_MS = 60_000;
+const RECONCILE_EVERY_MS = 5_000;
+
+export interface DispatcherOptions {
+  redis: Redis;
+  backlog: BackgroundBacklog;
+  batches: BatchStore;
+  queues: KeyQueues;
+  limits: KeyLimits;
+  /** BACKGROUND_DISPATCH_AHEAD_MS: move work only to a key free within this. */
+  aheadMs: number;
+  /** QUEUE_TIMEOUT_MS: how long a moved item may then take in the key queue and upstream. */
+  queueTimeoutMs: number;
+  /** BACKGROUND_CLIENT_WEIGHTS */
+  weights: Record<string, number>;
+  logger: Logger;
+  /** Time between ticks. */
+  tickMs: number;
+}
+
+export type TickOutcome =
+  /** Backlog empty. */
+  | { kind: 'idle'; dispatched: number }
+  /** The pool has no slot within the horizon (or none today): the rest waits in the backlog. */
+  | { kind: 'blocked'; dispatched: number; by: Exclude<RouteDecision, { kind: 'routed' }> }
+  | { kind: 'more'; dispatched: number }
+  /** Another process holds the lock. */
+  | { kind: 'skipped' };
+
+/**
+ * Moves background work from the backlog into the key queues, only as far ahead as a key has a
+ * free slot within `aheadMs`, taking clients in fair-share order (least virtual time first, each
+ * dispatch adding 1/weight). Runs in every worker process; a Redis lock lets one tick at a time.
+ *
+ * Why not put background work straight into the key queues with a low priority: a key queue is
+ * routed by its estimated start, which counts every reservation on it, so a 5,000-line batch would
+ * make every synchronous request look hours away and be refused, and a second client's work
+ * would sit behind the first's. Here neither happens: the key queues only ever hold what they can
+ * start soon, and a synchronous request still goes ahead of it (BullMQ runs non-prioritised jobs first).
+ */
+export class BackgroundDispatcher {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private closed = false;
+  private lastReconcile = 0;
+  private readonly token = randomUUID();
+
+  constructor(private readonly o: DispatcherOptions) {}
+
+  start(): void {
+    const loop = (): void => {
+      if (this.closed) return;
+      this.running = this.tick()
+        .catch((err: unknown) => this.o.logger.warn({ err }, 'background dispatch failed; next tick'))
+        .finally(() => {
+          if (!this.closed) this.timer = setTimeout(loop, this.o.tickMs);
+        });
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  private weight(clientId: string): number {
+    return this.o.weights[clientId] ?? (clientId === ANONYMOUS_CLIENT ? 1 : 1);
+  }
+
+  async tick(): Promise<TickOutcome> {
+    const { redis, backlog } = this.o;
+    const lock = backlog.keys.backgroundDispatchLock();
+    if ((await redis.set(lock, this.token, 'PX', LOCK_MS, 'NX')) !== 'OK') return { kind: 'skipped' };
+    try {
+      if (Date.now() - this.lastReconcile > RECONCILE_EVERY_MS) {
+        this.lastReconcile = Date.now();
+        await this.requeueLost();
+      }
+      return await this.dispatch();
+    } finally {
+      if ((await redis.get(lock)) === this.token) await redis.del(lock);
+    }
+  }
+
+  private async dispatch(): Promise<TickOutcome> {
+    const { redis, backlog, queues } = this.o;
+    let dispatched = 0;
+    for (let n = 0; n < MAX_PER_TICK; n++) {
+      const peeked = await backlog.peek();
+      if (!peeked) return { kind: 'idle', dispatched };
+      const item = await backlog.item(peeked.itemId);
+      if (!item?.request || item.status !== 'queued') {
+        // Expired, or finished by an earlier run of a lost dispatch.
+        await backlog.discard(peeked);
+        continue;
+      }
+      if (peeked.batchId !== undefined && (await this.expireIfDue(peeked.batchId))) continue;
+      const quota = requestQuota(item.request.body);
+      const decision = await routeRequest(redis, {
+        requestId: item.id,
+        bases: queues.bases(),
+        limits: this.o.limits,
+        queueTimeoutMs: this.o.aheadMs,
+        accountMap: queues.redisKeys.accountOfKey(),
+        quota,
+      });
+      if (decision.kind !== 'routed') {
+        if (decision.kind === 'exhausted') {
+          await redis.set(backlog.keys.backgroundBlockedUntil(), String(Date.now() + decision.resetInMs), 'PX', decision.resetInMs);
+        }
+        return { kind: 'blocked', dispatched, by: decision };
+      }
+      const key = queues.keys[decision.index];
+      if (!key) throw new Error('router returned an unknown key');
+      const base = queues.redisKeys.keyBase(key.id);
+      const now = Date.now();
+      const deadline = now + this.o.aheadMs + this.o.queueTimeoutMs;
+      if (!(await backlog.commit(peeked, this.weight(peeked.clientId), deadline + LOST_GRACE_MS, key.id))) {
+        await releaseReservation(redis, base, item.id, quota);
+        continue;
+      }
+      const data: UpstreamJobData = {
+        requestId: item.id,
+        replyTo: BACKGROUND_REPLY_TO,
+        endpoint: item.request.endpoint,
+        body: { ...item.request.body, stream: false },
+        headers: item.request.headers,
+        deadline,
+        stream: false,
+        // Queue wait as the worker measures it is the key queue's only, not the backlog's.
+        enqueuedAt: now,
+        quota,
+        ...(quota === 'paid' ? { keyId: key.id } : {}),
+        // Nobody waits on a connection: no API process's heartbeat to watch.
+        heartbeat: false,
+        lane: item.lane,
+        ...(item.clientId !== ANONYMOUS_CLIENT ? { clientKeyId: item.clientId } : {}),
+      };
+      await queues.queueFor(key.id, quota).add(JobName.Upstream, data, {
+        jobId: item.id,
+        priority: backgroundPriority(item.lane),
+        ...queues.retention,
+      });
+      dispatched++;
+    }
+    return { kind: 'more', dispatched };
+  }
+
+  /** A batch past its completion window: the lines still waiting never run. */
+  private async expireIfDue(batchId: string): Promise<boolean> {
+    const { batches, backlog } = this.o;
+    const state = await batches.runState(batchId);
+    if (state === 'runnable') return false;
+    if (state === 'past-window') await batches.markStopping(batchId, 'expired');
+    const withdrawn = await backlog.withdrawBatch(batchId);
+    if (state !== 'gone' && withdrawn > 0) await batches.recordDropped(batchId, withdrawn);
+    return true;
+  }
+
+  /** Dispatched items that never answered (a lost job, a worker that dropped it): back to the backlog. */
+  private async requeueLost(): Promise<void> {
+    const { backlog } = this.o;
+    for (const id of await backlog.overdue(Date.now())) {
+      const item = await backlog.item(id);
+      if (item?.status === 'dispatched') {
+        this.o.logger.info({ itemId: id }, 'background item got no answer in time; queued again');
+        await backlog.requeue(item);
+      } else {
+        await backlog.clearInflight(id);
+      }
+    }
+  }
+
+  /** Stops ticking and waits for a running tick; safe to call twice. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+}
