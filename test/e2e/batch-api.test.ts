@@ -91,3 +91,69 @@ test('a batch is refused as a whole only for its own parameters: unknown endpoin
   await expect(openai.batches.create({ input_file_id: 'file-nope', endpoint: '/v1/chat/completions', completion_window: '24h' })).rejects.toMatchObject({ status: 400 });
   await expect(openai.batches.retrieve('batch_nope')).rejects.toMatchObject({ status: 404 });
 });
+
+test('cancelling a batch: lines already in a key queue finish, the rest never reach upstream, the partial output is kept', async () => {
+  stack = await startStack({
+    keys: 1,
+    env: { KEY_MIN_INTERVAL_MS: '300', KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0', BACKGROUND_DISPATCH_AHEAD_MS: '500' },
+  });
+  const s = stack;
+  const openai = sdk(s);
+  const input = await upload(openai, Array.from({ length: 30 }, (_, i) => line(`c-${i}`, `cancel ${i}`)));
+  const batch = await openai.batches.create({ input_file_id: input, endpoint: '/v1/chat/completions', completion_window: '24h' });
+  await waitFor(async () => ((await openai.batches.retrieve(batch.id)).request_counts?.completed ?? 0) >= 2, 'two lines done', 20_000);
+  const cancelling = await openai.batches.cancel(batch.id);
+  expect(['cancelling', 'cancelled']).toContain(cancelling.status);
+  const done = await waitFor(async () => {
+    const b = await openai.batches.retrieve(batch.id);
+    return b.status === 'cancelled' ? b : undefined;
+  }, 'the batch to be cancelled', 20_000);
+  const completed = done.request_counts?.completed ?? 0;
+  expect(completed).toBeGreaterThanOrEqual(2);
+  expect(completed).toBeLessThan(30);
+  expect(done.cancelled_at).not.toBeNull();
+  expect(await linesOf(openai, done.output_file_id)).toHaveLength(completed);
+
+  // Nothing more runs after the cancel settled.
+  const ran = completions(await s.sim.records());
+  expect(ran).toHaveLength(completed + (done.request_counts?.failed ?? 0));
+  expectWithinLimits(ran, { minIntervalMs: 300 }, s.keys);
+});
+
+test('a batch larger than today’s capacity runs on after 00:00 UTC, and says when it expects to finish', async () => {
+  const PER_DAY = 3;
+  stack = await startStack({
+    keys: 2,
+    env: { KEY_MIN_INTERVAL_MS: '50', KEY_REQUESTS_PER_MINUTE: '20', KEY_REQUESTS_PER_DAY: String(PER_DAY) },
+    simulatorEnv: { SIM_PER_DAY: String(PER_DAY) },
+  });
+  const s = stack;
+  const openai = sdk(s);
+  const midnight = await s.clock.setBeforeMidnight(6_000);
+  const input = await upload(openai, Array.from({ length: 10 }, (_, i) => line(`m-${i}`, `night ${i}`)));
+  const batch = await openai.batches.create({ input_file_id: input, endpoint: '/v1/chat/completions', completion_window: '24h' });
+
+  // Today's 2 × PER_DAY are served, then the batch waits for the reset instead of failing.
+  const waiting = await waitFor(async () => {
+    const b = await openai.batches.retrieve(batch.id);
+    return (b.request_counts?.completed ?? 0) >= 2 * PER_DAY && s.clock.now() < midnight ? b : undefined;
+  }, 'today’s capacity to be used', 20_000);
+  expect(waiting.status).toBe('in_progress');
+  expect(waiting.request_counts?.failed).toBe(0);
+  const estimate = Number((waiting as unknown as { estimated_completion_at: number }).estimated_completion_at);
+  expect(waiting.metadata).toMatchObject({ estimated_completion_at: String(estimate) });
+  // It knows the rest waits for the reset: the estimate lies past the (real-time) midnight.
+  const midnightRealMs = Date.now() + (midnight - s.clock.now());
+  expect(estimate * 1000).toBeGreaterThanOrEqual(Math.floor(midnightRealMs / 1000) * 1000 - 1000);
+
+  const done = await waitFor(async () => {
+    const b = await openai.batches.retrieve(batch.id);
+    return b.status === 'completed' ? b : undefined;
+  }, 'the batch to finish after midnight', 30_000);
+  expect(done.request_counts).toEqual({ total: 10, completed: 10, failed: 0 });
+  const records = completions(await s.sim.records());
+  expect(records).toHaveLength(10);
+  expect(records.filter((r) => r.status === 429)).toEqual([]);
+  expect(records.filter((r) => r.receivedAtMs >= midnight)).toHaveLength(10 - 2 * PER_DAY);
+  expectWithinLimits(records, { minIntervalMs: 50, perDay: PER_DAY }, s.keys);
+});
