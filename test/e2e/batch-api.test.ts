@@ -29,8 +29,8 @@ async function upload(openai: OpenAI, lines: string[]): Promise<string> {
   return file.id;
 }
 
-async function linesOf(openai: OpenAI, fileId: string | null): Promise<Record<string, unknown>[]> {
-  if (fileId === null) return [];
+async function linesOf(openai: OpenAI, fileId: string | null | undefined): Promise<Record<string, unknown>[]> {
+  if (fileId === null || fileId === undefined) return [];
   const text = await (await openai.files.content(fileId)).text();
   return text
     .split('\n')
