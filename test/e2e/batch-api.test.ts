@@ -157,3 +157,28 @@ test('a batch larger than today’s capacity runs on after 00:00 UTC, and says w
   expect(records.filter((r) => r.receivedAtMs >= midnight)).toHaveLength(10 - 2 * PER_DAY);
   expectWithinLimits(records, { minIntervalMs: 50, perDay: PER_DAY }, s.keys);
 });
+
+test('status and /metrics show batch work apart from synchronous work', async () => {
+  stack = await startStack({ keys: 1, env: { KEY_MIN_INTERVAL_MS: '1000', KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0', BACKGROUND_DISPATCH_AHEAD_MS: '1500' } });
+  const s = stack;
+  const openai = sdk(s);
+  const input = await upload(openai, Array.from({ length: 12 }, (_, i) => line(`s-${i}`, `status ${i}`)));
+  const batch = await openai.batches.create({ input_file_id: input, endpoint: '/v1/chat/completions', completion_window: '24h' });
+  const status = await waitFor(async () => {
+    const body = (await (await fetch(`${s.url}/api/status`)).json()) as {
+      background: { waiting: { async: number; batch: number }; inKeyQueues: number; inKeyQueuesWaiting: number; clients: { id: string; batchWaiting: number; batches: number }[] };
+      pool: { waiting: number };
+    };
+    return body.background.inKeyQueues > 0 ? body : undefined;
+  }, 'batch lines in a key queue', 10_000);
+  expect(status.background.waiting.batch).toBeGreaterThan(0);
+  expect(status.background.waiting.async).toBe(0);
+  expect(status.background.clients).toEqual([{ id: 'anonymous', asyncWaiting: 0, batchWaiting: status.background.waiting.batch, batches: 1 }]);
+  // Only the lines the key can start soon are in its queue; the rest waits in the backlog.
+  expect(status.background.inKeyQueues).toBeLessThanOrEqual(3);
+  const metrics = await (await fetch(`${s.url}/metrics`)).text();
+  expect(metrics).toMatch(/^ork_background_waiting\{lane="batch"\} [1-9]\d*$/m);
+  expect(metrics).toMatch(/^ork_background_waiting\{lane="async"\} 0$/m);
+  expect(metrics).toMatch(/^ork_background_in_key_queues [1-9]/m);
+  await openai.batches.cancel(batch.id);
+});

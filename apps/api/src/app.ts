@@ -62,7 +62,7 @@ export function createApp(deps: AppDeps): Express {
   const clientKeys = new ClientKeyStore(redis, config.redisPrefix);
   const metricsEndpoint = new MetricsEndpoint(redis, config.redisPrefix, statuses);
   const upstreamErrors = new UpstreamErrorWindow(redis, queues.redisKeys);
-  app.use(adminSurface({ config, clientKeys, queues, statuses, metrics: metricsEndpoint, upstreamErrors, logger }));
+  app.use(adminSurface({ config, redis, clientKeys, queues, statuses, metrics: metricsEndpoint, upstreamErrors, logger }));
 
   const openai = express.Router();
   // Open without a client key: a DNS-rebinding page must not reach the pool under its own name.

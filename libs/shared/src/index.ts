@@ -57,3 +57,4 @@ export * from './background/file-store.js';
 export * from './background/async-job-view.js';
 export * from './background/callback-sender.js';
 export * from './background/background-service.js';
+export * from './background/background-summary.js';
