@@ -182,3 +182,36 @@ test('status and /metrics show batch work apart from synchronous work', async ()
   expect(metrics).toMatch(/^ork_background_in_key_queues [1-9]/m);
   await openai.batches.cancel(batch.id);
 });
+
+test('uploads are read as a stream and capped: past BATCH_MAX_FILE_BYTES a 413, past BATCH_MAX_LINES a 400, another purpose a 400', async () => {
+  stack = await startStack({ keys: 1, env: { BATCH_MAX_FILE_BYTES: '2000', BATCH_MAX_LINES: '5', KEY_MIN_INTERVAL_MS: '0' } });
+  const openai = sdk(stack);
+  const big = Array.from({ length: 4 }, (_, i) => line(`b-${i}`, 'x'.repeat(600)));
+  await expect(openai.files.create({ file: await toFile(Buffer.from(big.join('\n')), 'big.jsonl'), purpose: 'batch' })).rejects.toMatchObject({ status: 413, code: 'file_too_large' });
+  const many = Array.from({ length: 6 }, (_, i) => line(`m-${i}`, 'y'));
+  await expect(openai.files.create({ file: await toFile(Buffer.from(`${many.join('\n')}\n`), 'many.jsonl'), purpose: 'batch' })).rejects.toMatchObject({ status: 400, code: 'too_many_lines' });
+  await expect(openai.files.create({ file: await toFile(Buffer.from(`${many[0]}\n`), 'a.jsonl'), purpose: 'assistants' })).rejects.toMatchObject({ status: 400, code: 'invalid_purpose' });
+  const json = await fetch(`${stack.url}/v1/files`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  expect(json.status).toBe(415);
+  // Within the caps it is stored and readable by its owner.
+  const ok = await openai.files.create({ file: await toFile(Buffer.from(`${many.slice(0, 5).join('\n')}\n`), 'ok.jsonl'), purpose: 'batch' });
+  expect(await openai.files.retrieve(ok.id)).toMatchObject({ id: ok.id, bytes: ok.bytes, purpose: 'batch' });
+  await expect(openai.files.retrieve('file-unknown')).rejects.toMatchObject({ status: 404 });
+});
+
+test('with two worker processes every line runs exactly once (one dispatcher at a time, answers read by a consumer group)', async () => {
+  stack = await startStack({ keys: 3, workerProcesses: 2, env: { KEY_MIN_INTERVAL_MS: '60', KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0' } });
+  const s = stack;
+  const openai = sdk(s);
+  const input = await upload(openai, Array.from({ length: 30 }, (_, i) => line(`p-${i}`, `proc ${i}`)));
+  const batch = await openai.batches.create({ input_file_id: input, endpoint: '/v1/chat/completions', completion_window: '24h' });
+  const done = await waitFor(async () => {
+    const b = await openai.batches.retrieve(batch.id);
+    return b.status === 'completed' ? b : undefined;
+  }, 'the batch to complete', 30_000);
+  expect(done.request_counts).toEqual({ total: 30, completed: 30, failed: 0 });
+  expect((await linesOf(openai, done.output_file_id)).map((l) => l.custom_id).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `p-${i}`).sort());
+  const records = completions(await s.sim.records());
+  expect(records.map((r) => (r.body as { messages: { content: string }[] }).messages[0]!.content).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `proc ${i}`).sort());
+  expectWithinLimits(records, { minIntervalMs: 60 }, s.keys);
+});
