@@ -3,7 +3,7 @@ import { LuaScript } from '../limits/lua-script.js';
 import type { RedisKeys } from '../limits/redis-keys.js';
 import { decodeItem, type BackgroundItem, type BackgroundLane, type BackgroundRequest } from './background-item.js';
 
-const peekScript = new LuaScript('background-peek');
+const planScript = new LuaScript('background-plan');
 const commitScript = new LuaScript('background-commit');
 const joinScript = new LuaScript('background-join');
 
@@ -100,17 +100,22 @@ export class BackgroundBacklog {
     return decodeItem(id, await this.redis.hgetall(this.keys.backgroundItem(id)));
   }
 
-  /** The item the fair-share order serves next, left in place. */
-  async peek(): Promise<Peeked | undefined> {
+  /** The next `limit` items in fair-share order (weights: client id → weight), left in place. */
+  async plan(limit: number, weights: Record<string, number>): Promise<Peeked[]> {
     const k = this.keys;
-    const reply = (await peekScript.run(this.redis, [k.backgroundClients()], [
+    const reply = (await planScript.run(this.redis, [k.backgroundClients()], [
       k.backgroundAsyncBacklogPrefix(),
       k.backgroundClientBatchesPrefix(),
       k.batchBacklogPrefix(),
+      limit,
+      JSON.stringify(weights),
     ])) as string[];
-    const [clientId, lane, itemId, batchId] = reply;
-    if (clientId === undefined || itemId === undefined) return undefined;
-    return { clientId, lane: lane === 'batch' ? 'batch' : 'async', itemId, batchId: batchId === '' ? undefined : batchId };
+    const planned: Peeked[] = [];
+    for (let i = 0; i + 3 < reply.length; i += 4) {
+      const [clientId = '', lane, itemId = '', batchId] = reply.slice(i, i + 4);
+      planned.push({ clientId, lane: lane === 'batch' ? 'batch' : 'async', itemId, batchId: batchId === '' || batchId === undefined ? undefined : batchId });
+    }
+    return planned;
   }
 
   private backlogOf(p: { lane: BackgroundLane; clientId: string; batchId?: string | undefined }): string {
@@ -119,7 +124,7 @@ export class BackgroundBacklog {
     return this.keys.batchBacklog(p.batchId);
   }
 
-  /** Takes a peeked item out of the backlog, advancing its client's virtual time by 1/weight. False: cancelled meanwhile. */
+  /** Takes a planned item out of the backlog, advancing its client's virtual time by 1/weight. False: cancelled meanwhile. */
   async commit(p: Peeked, weight: number, inflightUntil: number, keyId: string): Promise<boolean> {
     const k = this.keys;
     const taken = await commitScript.run(

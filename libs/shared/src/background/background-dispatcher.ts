@@ -6,12 +6,14 @@ import { requestQuota } from '../accounts/request-quota.js';
 import { JobName, type UpstreamJobData } from '../jobs/upstream-job.js';
 import type { KeyQueues } from '../queues/key-queues.js';
 import { releaseReservation, routeRequest, type RouteDecision } from '../routing/key-router.js';
-import { ANONYMOUS_CLIENT, BACKGROUND_REPLY_TO, backgroundPriority } from './background-item.js';
-import type { BackgroundBacklog } from './background-backlog.js';
+import { ANONYMOUS_CLIENT, BACKGROUND_REPLY_TO, backgroundPriority, type BackgroundItem, type BackgroundRequest } from './background-item.js';
+import type { BackgroundBacklog, Peeked } from './background-backlog.js';
 import type { BatchStore } from './batch-store.js';
 
 /** Most items one tick moves; the next tick goes on. */
-const MAX_PER_TICK = 500;
+const MAX_PER_TICK = 2_000;
+/** Items planned, routed and enqueued together (a few round trips for all of them). */
+const PLAN_SIZE = 100;
 /** How long one dispatcher holds the lock at most (a tick takes milliseconds). */
 const LOCK_MS = 10_000;
 /** After its key-queue deadline, an unanswered item is taken as lost and queued again. */
@@ -77,7 +79,7 @@ export class BackgroundDispatcher {
   }
 
   private weight(clientId: string): number {
-    return this.o.weights[clientId] ?? (clientId === ANONYMOUS_CLIENT ? 1 : 1);
+    return this.o.weights[clientId] ?? 1;
   }
 
   async tick(): Promise<TickOutcome> {
@@ -96,67 +98,109 @@ export class BackgroundDispatcher {
   }
 
   private async dispatch(): Promise<TickOutcome> {
-    const { redis, backlog, queues } = this.o;
     let dispatched = 0;
-    for (let n = 0; n < MAX_PER_TICK; n++) {
-      const peeked = await backlog.peek();
-      if (!peeked) return { kind: 'idle', dispatched };
-      const item = await backlog.item(peeked.itemId);
-      if (!item?.request || item.status !== 'queued') {
-        // Expired, or finished by an earlier run of a lost dispatch.
-        await backlog.discard(peeked);
-        continue;
-      }
-      if (peeked.batchId !== undefined && (await this.expireIfDue(peeked.batchId))) continue;
-      const quota = requestQuota(item.request.body);
-      const decision = await routeRequest(redis, {
-        requestId: item.id,
-        bases: queues.bases(),
-        limits: this.o.limits,
-        queueTimeoutMs: this.o.aheadMs,
-        accountMap: queues.redisKeys.accountOfKey(),
-        quota,
-      });
-      if (decision.kind !== 'routed') {
-        if (decision.kind === 'exhausted') {
-          await redis.set(backlog.keys.backgroundBlockedUntil(), String(Date.now() + decision.resetInMs), 'PX', decision.resetInMs);
-        }
-        return { kind: 'blocked', dispatched, by: decision };
-      }
-      const key = queues.keys[decision.index];
-      if (!key) throw new Error('router returned an unknown key');
-      const base = queues.redisKeys.keyBase(key.id);
-      const now = Date.now();
-      const deadline = now + this.o.aheadMs + this.o.queueTimeoutMs;
-      if (!(await backlog.commit(peeked, this.weight(peeked.clientId), deadline + LOST_GRACE_MS, key.id))) {
-        await releaseReservation(redis, base, item.id, quota);
-        continue;
-      }
-      const data: UpstreamJobData = {
-        requestId: item.id,
-        replyTo: BACKGROUND_REPLY_TO,
-        endpoint: item.request.endpoint,
-        body: { ...item.request.body, stream: false },
-        headers: item.request.headers,
-        deadline,
-        stream: false,
-        // Queue wait as the worker measures it is the key queue's only, not the backlog's.
-        enqueuedAt: now,
-        quota,
-        ...(quota === 'paid' ? { keyId: key.id } : {}),
-        // Nobody waits on a connection: no API process's heartbeat to watch.
-        heartbeat: false,
-        lane: item.lane,
-        ...(item.clientId !== ANONYMOUS_CLIENT ? { clientKeyId: item.clientId } : {}),
-      };
-      await queues.queueFor(key.id, quota).add(JobName.Upstream, data, {
-        jobId: item.id,
-        priority: backgroundPriority(item.lane),
-        ...queues.retention,
-      });
-      dispatched++;
+    while (dispatched < MAX_PER_TICK) {
+      const plan = await this.o.backlog.plan(PLAN_SIZE, this.o.weights);
+      if (plan.length === 0) return { kind: 'idle', dispatched };
+      const step = await this.dispatchPlan(plan);
+      dispatched += step.dispatched;
+      if (step.blocked) return { kind: 'blocked', dispatched, by: step.blocked };
     }
     return { kind: 'more', dispatched };
+  }
+
+  /**
+   * Routes a planned run of items, in plan order and pipelined (each route sees the reservations
+   * of those before it), then takes and enqueues the routed ones. At the first refusal the rest
+   * wait: their reservations are given back, so the fair-share order holds.
+   */
+  private async dispatchPlan(plan: readonly Peeked[]): Promise<{ dispatched: number; blocked?: Exclude<RouteDecision, { kind: 'routed' }> }> {
+    const { redis, backlog, queues } = this.o;
+    const items = await Promise.all(plan.map((p) => backlog.item(p.itemId)));
+    const stopped = new Map<string, boolean>();
+    const runnable: { p: Peeked; item: BackgroundItem; request: BackgroundRequest }[] = [];
+    for (const [i, p] of plan.entries()) {
+      const item = items[i];
+      if (!item?.request || item.status !== 'queued') {
+        // Expired, or finished by an earlier run of a lost dispatch.
+        await backlog.discard(p);
+        continue;
+      }
+      if (p.batchId !== undefined) {
+        let isStopped = stopped.get(p.batchId);
+        if (isStopped === undefined) {
+          isStopped = await this.expireIfDue(p.batchId);
+          stopped.set(p.batchId, isStopped);
+        }
+        if (isStopped) continue;
+      }
+      runnable.push({ p, item, request: item.request });
+    }
+    const decisions = await Promise.all(
+      runnable.map(({ item, request }) =>
+        routeRequest(redis, {
+          requestId: item.id,
+          bases: queues.bases(),
+          limits: this.o.limits,
+          queueTimeoutMs: this.o.aheadMs,
+          accountMap: queues.redisKeys.accountOfKey(),
+          quota: requestQuota(request.body),
+        }),
+      ),
+    );
+    let blocked: Exclude<RouteDecision, { kind: 'routed' }> | undefined;
+    const routed: { p: Peeked; item: BackgroundItem; request: BackgroundRequest; keyId: string }[] = [];
+    for (const [i, d] of decisions.entries()) {
+      const r = runnable[i];
+      if (!r) continue;
+      if (d.kind !== 'routed') {
+        blocked ??= d;
+        continue;
+      }
+      const key = queues.keys[d.index];
+      if (!key) throw new Error('router returned an unknown key');
+      if (blocked) await releaseReservation(redis, queues.redisKeys.keyBase(key.id), r.item.id, requestQuota(r.request.body));
+      else routed.push({ ...r, keyId: key.id });
+    }
+    const now = Date.now();
+    const deadline = now + this.o.aheadMs + this.o.queueTimeoutMs;
+    const taken = await Promise.all(routed.map((r) => backlog.commit(r.p, this.weight(r.p.clientId), deadline + LOST_GRACE_MS, r.keyId)));
+    await Promise.all(
+      routed.map(async (r, i) => {
+        const quota = requestQuota(r.request.body);
+        if (!taken[i]) return releaseReservation(redis, queues.redisKeys.keyBase(r.keyId), r.item.id, quota);
+        await queues.queueFor(r.keyId, quota).add(JobName.Upstream, this.jobData(r.item, r.request, r.keyId, now, deadline), {
+          jobId: r.item.id,
+          priority: backgroundPriority(r.item.lane),
+          ...queues.retention,
+        });
+      }),
+    );
+    if (blocked?.kind === 'exhausted') {
+      await redis.set(backlog.keys.backgroundBlockedUntil(), String(Date.now() + blocked.resetInMs), 'PX', Math.max(1, blocked.resetInMs));
+    }
+    return { dispatched: taken.filter(Boolean).length, ...(blocked ? { blocked } : {}) };
+  }
+
+  private jobData(item: BackgroundItem, request: BackgroundRequest, keyId: string, now: number, deadline: number): UpstreamJobData {
+    const quota = requestQuota(request.body);
+    return {
+      requestId: item.id,
+      replyTo: BACKGROUND_REPLY_TO,
+      endpoint: request.endpoint,
+      body: { ...request.body, stream: false },
+      headers: request.headers,
+      deadline,
+      stream: false,
+      // Queue wait as the worker measures it is the key queue's only, not the backlog's.
+      enqueuedAt: now,
+      quota,
+      ...(quota === 'paid' ? { keyId } : {}),
+      // Nobody waits on a connection: no API process's heartbeat to watch.
+      heartbeat: false,
+      lane: item.lane,
+      ...(item.clientId !== ANONYMOUS_CLIENT ? { clientKeyId: item.clientId } : {}),
+    };
   }
 
   /** A batch past its completion window: the lines still waiting never run. */
