@@ -172,3 +172,37 @@ test('fair share: while one client floods the pool with a batch, another clientâ
   expect(records.filter((r) => contentOf(r).startsWith('flood')).length).toBeLessThan(40);
   expectWithinLimits(records, { minIntervalMs: SPACING }, s.keys);
 });
+
+test('results are kept BACKGROUND_RESULT_TTL_SECONDS, then gone: every background key expires, no prompt outlives its run', async () => {
+  stack = await startStack({ keys: 1, env: { KEY_MIN_INTERVAL_MS: '0', KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0', BACKGROUND_RESULT_TTL_SECONDS: '3' } });
+  const s = stack;
+  const id = String((await call(`${s.url}/v1/async/chat/completions`, 'POST', job('kept briefly'))).body.id);
+  const form = new FormData();
+  form.append('purpose', 'batch');
+  const lines = ['a', 'b'].map((c) => JSON.stringify({ custom_id: c, method: 'POST', url: '/v1/chat/completions', body: job(`line ${c}`) }));
+  form.append('file', new Blob([lines.join('\n')]), 'in.jsonl');
+  const file = (await (await fetch(`${s.url}/v1/files`, { method: 'POST', body: form })).json()) as { id: string };
+  const batchId = String((await call(`${s.url}/v1/batches`, 'POST', { input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).body.id);
+  const done = await waitFor(async () => {
+    const b = await call(`${s.url}/v1/batches/${batchId}`, 'GET');
+    const j = await call(`${s.url}/v1/async/jobs/${id}`, 'GET');
+    return b.body.status === 'completed' && j.body.status === 'completed' ? b : undefined;
+  }, 'both to finish', 10_000);
+  const outputId = String(done.body.output_file_id);
+
+  const bgKeys = await s.redis.keys(`${s.prefix}:bg:*`);
+  const structural = ['clients', 'inflight', 'callbacks', 'dispatch-lock', 'blocked-until'].map((n) => `${s.prefix}:bg:${n}`);
+  for (const key of bgKeys.filter((k) => !structural.includes(k))) {
+    const ttl = await s.redis.ttl(key);
+    expect(ttl, key).toBeGreaterThan(0);
+    // The per-client indexes hold ids only (pruned as they are read) and live as long as a job may wait.
+    if (key.includes(':bg:async-jobs:') || key.includes(':bg:batches:')) continue;
+    // The input file was uploaded a moment before: it too ends within the retention.
+    expect(ttl, key).toBeLessThanOrEqual(3);
+  }
+  for (const key of bgKeys.filter((k) => k.includes(':bg:item:'))) expect(await s.redis.hget(key, 'request'), key).toBe('');
+
+  await waitFor(async () => (await call(`${s.url}/v1/async/jobs/${id}`, 'GET')).status === 404, 'the async result to expire', 10_000);
+  await waitFor(async () => (await call(`${s.url}/v1/batches/${batchId}`, 'GET')).status === 404, 'the batch to expire', 10_000);
+  expect((await fetch(`${s.url}/v1/files/${outputId}/content`)).status).toBe(404);
+});
