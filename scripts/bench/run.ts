@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (= `tsc -b && tsx scripts/bench/run.ts`): starts the simulator and the gateway
  * (one API process, one worker process, 8 made-up keys, a fresh Redis prefix) and measures
- *   1. added latency, 2. quota utilisation, 3. throughput, 4. streaming (time to first token),
+ *   1. added latency, 2. quota utilisation, 3. throughput, 4. streaming (time to first token), 5. accounts, 6. batch,
  * then prints a table per scenario and markdown for docs/BENCHMARKS.md. Stops every child process
  * and deletes the run's Redis keys on success, on failure and on Ctrl-C.
  *
@@ -9,7 +9,7 @@
  * 1 otherwise (with BENCH_STRICT=1 a missed performance target fails the run too).
  *
  * Environment: REDIS_URL (default redis://127.0.0.1:6379), BENCH_QUICK=1 (fewer requests, a smoke
- * run), BENCH_ONLY=latency,utilisation,throughput,streaming,accounts, BENCH_STRICT=1, BENCH_CPU_PROF=<dir> (runs the
+ * run), BENCH_ONLY=latency,utilisation,throughput,streaming,accounts,batch, BENCH_STRICT=1, BENCH_CPU_PROF=<dir> (runs the
  * API and worker under --cpu-prof; summarise with `npx tsx scripts/bench/profile-summary.ts`).
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -59,6 +59,7 @@ const { addedLatency } = await import('./scenarios/added-latency.js');
 const { quotaUtilisation, accountQuotaUtilisation, accountsSimEnv, GATEWAY_ENV: SPACED, ACCOUNTS_GATEWAY_ENV } = await import('./scenarios/quota-utilisation.js');
 const { throughput } = await import('./scenarios/throughput.js');
 const { streaming } = await import('./scenarios/streaming.js');
+const { batchScenario, GATEWAY_ENV: BATCH_ENV } = await import('./scenarios/batch.js');
 
 interface StackSpec {
   label: string;
@@ -75,6 +76,8 @@ const STACKS: StackSpec[] = [
   { label: 'spacing 250 ms', env: SPACED, simPriority: -15, scenarios: [['utilisation', quotaUtilisation]] },
   // The same burst over 8 keys of 3 accounts, spaced per account: the accounts' capacity binds.
   { label: 'spacing 250 ms per account, 3 accounts', env: ACCOUNTS_GATEWAY_ENV, simEnv: accountsSimEnv, simPriority: -15, scenarios: [['accounts', accountQuotaUtilisation]] },
+  // A 5,000-line batch beside a steady interactive load, at a short spacing.
+  { label: 'spacing 50 ms, batch', env: BATCH_ENV, simPriority: -15, scenarios: [['batch', batchScenario]] },
 ];
 
 const unknown = opts.only.filter((id) => !STACKS.some((stack) => stack.scenarios.some(([known]) => known === id)));
@@ -174,7 +177,7 @@ async function main(): Promise<number> {
       for (const [id] of wanted) if (!results.some((r) => r.id === id)) results.push(crashed(id, err));
     }
   }
-  const ORDER = ['latency', 'streaming', 'utilisation', 'throughput', 'accounts'];
+  const ORDER = ['latency', 'streaming', 'utilisation', 'throughput', 'accounts', 'batch'];
   results.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
   const other = otherLoad.stop();
   machine.otherLoad = other === undefined ? 'n/a' : `${(other * 100).toFixed(0)} % of all cores`;
