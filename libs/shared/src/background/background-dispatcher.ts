@@ -49,7 +49,8 @@ export type TickOutcome =
 /**
  * Moves background work from the backlog into the key queues, only as far ahead as a key has a
  * free slot within `aheadMs`, taking clients in fair-share order (least virtual time first, each
- * dispatch adding 1/weight). Runs in every worker process; a Redis lock lets one tick at a time.
+ * dispatch adding 1/weight). Runs in every worker process; a Redis lock lets one tick at a time
+ * (and should it lapse, the commit script still lets only one process take an item).
  *
  * Why not put background work straight into the key queues with a low priority: a key queue is
  * routed by its estimated start, which counts every reservation on it, so a 5,000-line batch would
@@ -99,7 +100,8 @@ export class BackgroundDispatcher {
 
   private async dispatch(): Promise<TickOutcome> {
     let dispatched = 0;
-    while (dispatched < MAX_PER_TICK) {
+    // Rounds are capped too: a round may dispatch nothing (items found cancelled or expired).
+    for (let round = 0; round < (2 * MAX_PER_TICK) / PLAN_SIZE && dispatched < MAX_PER_TICK; round++) {
       const plan = await this.o.backlog.plan(PLAN_SIZE, this.o.weights);
       if (plan.length === 0) return { kind: 'idle', dispatched };
       const step = await this.dispatchPlan(plan);
