@@ -19,6 +19,8 @@ const LOCK_MS = 10_000;
 /** After its key-queue deadline, an unanswered item is taken as lost and queued again. */
 const LOST_GRACE_MS = 60_000;
 const RECONCILE_EVERY_MS = 5_000;
+/** Time between ticks while the backlog is empty. */
+const IDLE_TICK_MS = 250;
 
 export interface DispatcherOptions {
   redis: Redis;
@@ -70,10 +72,16 @@ export class BackgroundDispatcher {
   start(): void {
     const loop = (): void => {
       if (this.closed) return;
+      let next = this.o.tickMs;
       this.running = this.tick()
+        .then((outcome) => {
+          // Nothing waiting: look again less often (a new item waits at most IDLE_TICK_MS).
+          if (outcome.kind === 'idle' && outcome.dispatched === 0) next = Math.max(next, IDLE_TICK_MS);
+          if (outcome.kind === 'more') next = 0;
+        })
         .catch((err: unknown) => this.o.logger.warn({ err }, 'background dispatch failed; next tick'))
         .finally(() => {
-          if (!this.closed) this.timer = setTimeout(loop, this.o.tickMs);
+          if (!this.closed) this.timer = setTimeout(loop, next);
         });
     };
     this.timer = setTimeout(loop, 0);
@@ -86,6 +94,7 @@ export class BackgroundDispatcher {
   async tick(): Promise<TickOutcome> {
     const { redis, backlog } = this.o;
     const lock = backlog.keys.backgroundDispatchLock();
+    const lockedAt = Date.now();
     if ((await redis.set(lock, this.token, 'PX', LOCK_MS, 'NX')) !== 'OK') return { kind: 'skipped' };
     try {
       if (Date.now() - this.lastReconcile > RECONCILE_EVERY_MS) {
@@ -94,7 +103,9 @@ export class BackgroundDispatcher {
       }
       return await this.dispatch();
     } finally {
-      if ((await redis.get(lock)) === this.token) await redis.del(lock);
+      // Still ours unless it lapsed; a lapsed lock is left to expire (no read needed: a lock taken
+      // by another process meanwhile would only let two dispatch at once, which the commit makes safe).
+      if (Date.now() - lockedAt < LOCK_MS - 1_000) await redis.del(lock);
     }
   }
 
