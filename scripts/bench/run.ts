@@ -1,15 +1,16 @@
 /**
  * `npm run bench` (= `tsc -b && tsx scripts/bench/run.ts`): starts the simulator and the gateway
  * (one API process, one worker process, 8 made-up keys, a fresh Redis prefix) and measures
- *   1. added latency, 2. quota utilisation, 3. throughput, 4. streaming (time to first token),
- * and key scaling (16, 256 and 1,000 keys, each on gateways and a redis-server of its own), then prints a table per scenario and markdown for docs/BENCHMARKS.md. Stops every child process
+ *   1. added latency, 2. quota utilisation, 3. throughput, 4. streaming (time to first token), 5. accounts, 6. batch,
+ * and key scaling (16, 256 and 1,000 keys, each on gateways and a redis-server of its own), then prints a table per
+ * scenario and markdown for docs/BENCHMARKS.md. Stops every child process
  * and deletes the run's Redis keys on success, on failure and on Ctrl-C.
  *
  * Exit code: 0 when every scenario ran with only correct answers and no limit violation,
  * 1 otherwise (with BENCH_STRICT=1 a missed performance target fails the run too).
  *
  * Environment: REDIS_URL (default redis://127.0.0.1:6379), BENCH_QUICK=1 (fewer requests, a smoke
- * run), BENCH_ONLY=latency,utilisation,throughput,streaming,accounts,scaling, BENCH_STRICT=1, BENCH_CPU_PROF=<dir> (runs the
+ * run), BENCH_ONLY=latency,utilisation,throughput,streaming,accounts,batch,scaling, BENCH_STRICT=1, BENCH_CPU_PROF=<dir> (runs the
  * API and worker under --cpu-prof; summarise with `npx tsx scripts/bench/profile-summary.ts`).
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -59,6 +60,7 @@ const { addedLatency } = await import('./scenarios/added-latency.js');
 const { quotaUtilisation, accountQuotaUtilisation, accountsSimEnv, GATEWAY_ENV: SPACED, ACCOUNTS_GATEWAY_ENV } = await import('./scenarios/quota-utilisation.js');
 const { throughput } = await import('./scenarios/throughput.js');
 const { streaming } = await import('./scenarios/streaming.js');
+const { batchScenario, GATEWAY_ENV: BATCH_ENV } = await import('./scenarios/batch.js');
 const { keyScaling } = await import('./scenarios/key-scaling.js');
 
 interface StackSpec {
@@ -76,6 +78,8 @@ const STACKS: StackSpec[] = [
   { label: 'spacing 250 ms', env: SPACED, simPriority: -15, scenarios: [['utilisation', quotaUtilisation]] },
   // The same burst over 8 keys of 3 accounts, spaced per account: the accounts' capacity binds.
   { label: 'spacing 250 ms per account, 3 accounts', env: ACCOUNTS_GATEWAY_ENV, simEnv: accountsSimEnv, simPriority: -15, scenarios: [['accounts', accountQuotaUtilisation]] },
+  // A 5,000-line batch beside a steady interactive load, at a short spacing.
+  { label: 'spacing 50 ms, batch', env: BATCH_ENV, simPriority: -15, scenarios: [['batch', batchScenario]] },
 ];
 /** Scenarios that start the gateways they measure themselves (several key counts, a private redis-server). */
 const STANDALONE: [string, (o: BenchOptions) => Promise<ScenarioResult>][] = [['scaling', (o) => keyScaling(o)]];
@@ -185,7 +189,7 @@ async function main(): Promise<number> {
       results.push(crashed(id, err));
     }
   }
-  const ORDER = ['latency', 'streaming', 'utilisation', 'throughput', 'accounts', 'scaling'];
+  const ORDER = ['latency', 'streaming', 'utilisation', 'throughput', 'accounts', 'batch', 'scaling'];
   results.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
   const other = otherLoad.stop();
   machine.otherLoad = other === undefined ? 'n/a' : `${(other * 100).toFixed(0)} % of all cores`;

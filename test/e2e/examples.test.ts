@@ -1,5 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { embeddingOf } from '@ork/simulator';
@@ -76,6 +78,18 @@ describe('the examples against a running gateway', () => {
       { path: '/api/v1/responses', body: { model: 'meta-llama/llama-4-maverick:free', input: prompt } },
       { path: '/api/v1/embeddings', body: { model: 'openai/text-embedding-3-small', input: prompt } },
     ]);
+  });
+
+  test('batch.mjs (openai SDK) uploads a JSONL file, shows its progress while polling and writes the output file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ork-batch-'));
+    const output = join(dir, 'out.jsonl');
+    const out = await run(process.execPath, ['examples/batch.mjs'], { ...env, ORK_BATCH_SIZE: '3', ORK_BATCH_OUTPUT: output, ORK_POLL_MS: '100' });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/^batch batch_\w+ completed: 3 answered, 0 failed; output in /);
+    expect(out.stderr).toContain('3/3 (0 failed) completed');
+    const lines = readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { custom_id: string; response: { status_code: number; body: { choices: { message: { content: string } }[] } } });
+    expect(lines.map((l) => l.custom_id).sort()).toEqual(['request-1', 'request-2', 'request-3']);
+    for (const l of lines) expect(l.response.body.choices[0]?.message.content).toBe(`echo: Question ${l.custom_id.slice(8)}`);
   });
 
   test('ORK_MODEL picks the model', async () => {

@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { RedisClient } from '@ork/shared';
-import { ClientKeyStore, UpstreamErrorWindow, type AppConfig, type MetricsRecorder } from '@ork/shared';
+import { ClientKeyStore, UpstreamErrorWindow, backgroundStores, type AppConfig, type MetricsRecorder } from '@ork/shared';
 import type { Logger } from 'pino';
 import type { Gateway } from './gateway/gateway.js';
 import type { KeyQueues } from '@ork/shared';
@@ -21,6 +21,9 @@ import { catalogRouter } from './routes/catalog.route.js';
 import { generationRouter } from './routes/generation.route.js';
 import type { UpstreamClient } from '@ork/worker';
 import { healthRouter } from './routes/health.route.js';
+import { filesRouter } from './background/files.route.js';
+import { batchesRouter } from './background/batches.route.js';
+import { asyncJobsRouter } from './background/async-jobs.route.js';
 import { httpMetrics } from './metrics/http-metrics.js';
 import { MetricsEndpoint } from './metrics/metrics-endpoint.js';
 import type { KeyStatusReader } from './status/key-status-reader.js';
@@ -59,13 +62,18 @@ export function createApp(deps: AppDeps): Express {
   const clientKeys = new ClientKeyStore(redis, config.redisPrefix);
   const metricsEndpoint = new MetricsEndpoint(redis, config.redisPrefix, statuses);
   const upstreamErrors = new UpstreamErrorWindow(redis, queues.redisKeys);
-  app.use(adminSurface({ config, clientKeys, queues, statuses, metrics: metricsEndpoint, upstreamErrors, logger }));
+  app.use(adminSurface({ config, redis, clientKeys, queues, statuses, metrics: metricsEndpoint, upstreamErrors, logger }));
 
   const openai = express.Router();
   // Open without a client key: a DNS-rebinding page must not reach the pool under its own name.
   if (!config.apiKeyAuthEnabled) openai.use(hostGuard(config.allowedHosts));
   openai.use(cors(config.corsOrigins));
   if (config.apiKeyAuthEnabled) openai.use(clientAuth(clientKeys, logger));
+  const background = { redis, queues, config, stores: backgroundStores(redis, queues, config) };
+  // Multipart uploads: before the JSON-only rule.
+  openai.use(filesRouter(background.stores.files, { maxBytes: config.background.maxFileBytes, maxLines: config.background.maxLines }));
+  // Cancelling a batch is a POST without a body (the SDK sends no Content-Type): before the JSON-only rule too.
+  openai.use(batchesRouter(background, config.maxBodyBytes));
   openai.use(requireJson());
   openai.use(express.json({ limit: config.maxBodyBytes, type: ['application/json', '+json'], strict: false }));
   openai.use(rejectDeepJson());
@@ -75,6 +83,7 @@ export function createApp(deps: AppDeps): Express {
       testHooks: config.testHooks,
     }),
   );
+  openai.use(asyncJobsRouter(background));
   openai.use(catalogRouter(deps.embeddingModels, deps.upstreamCache));
   openai.use(modelsRouter(models));
   openai.use(generationRouter({ redis, redisKeys: queues.redisKeys, queues, upstream: deps.upstream }));

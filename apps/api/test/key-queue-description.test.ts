@@ -30,7 +30,7 @@ function status(s: Partial<KeyStatus>): KeyStatus {
     nextFreeSlotInMs: 0,
     cooldownUntil: null,
     resetsAt: '2030-01-03T00:00:00.000Z',
-    queue: { name: 'key-abc', waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 },
+    queue: { name: 'key-abc', waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0, background: 0 },
     ...s,
   };
 }

@@ -12,6 +12,7 @@ import {
   KeyQueues,
   MetricsRecorder,
   SLOT_LEAD_MS,
+  startBackgroundWork,
   toUpstreamKeys,
   upstreamJobSchema,
   useTestClock,
@@ -152,6 +153,10 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   paid.on('error', (err) => logger.warn({ err: err.message }, 'paid worker error'));
   workers.push(paid);
   for (const w of workers) void w.run();
+  // Async jobs and batch lines: moved from their backlog into these queues as keys have room.
+  const backgroundReader = createWorkerRedis(config.redisUrl, 'ork-worker-background');
+  backgroundReader.on('error', () => undefined);
+  const background = startBackgroundWork({ config, redis, blocking: backgroundReader, queues, logger });
   logger.info({ keys: keys.length, concurrency: config.keyConcurrency }, 'key workers started');
 
   let closing: Promise<void> | undefined;
@@ -159,6 +164,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
     (closing ??= (async () => {
       probe.stop();
       accounts.stop();
+      await background.close();
       clearInterval(cleaner);
       await Promise.all(workers.map((w) => w.close()));
       await queues.close();

@@ -1,5 +1,6 @@
 import {
   JobName,
+  backgroundPriority,
   METRICS,
   routeRequest,
   upstreamJobId,
@@ -44,7 +45,12 @@ export async function reroute(ctx: KeyWorkerContext, data: ParsedUpstreamJob, o:
   await ctx.queues.queueFor(key.id, data.quota).add(
     JobName.Upstream,
     { ...data, attempt: o.attempt, hop, ...(data.quota === 'paid' ? { keyId: key.id } : {}) },
-    { jobId: upstreamJobId(data.requestId, hop), delay: o.delayMs, ...ctx.queues.retention },
+    {
+      jobId: upstreamJobId(data.requestId, hop),
+      delay: o.delayMs,
+      ...(data.lane ? { priority: backgroundPriority(data.lane) } : {}),
+      ...ctx.queues.retention,
+    },
   );
   ctx.metrics.inc(METRICS.limitEvents, { key_id: ctx.key.id, event: 'reroute' });
   return { kind: 'moved', keyId: key.id };

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { RedisClient } from '@ork/shared';
 import type { AppConfig, ClientKeyStore, UpstreamErrorWindow } from '@ork/shared';
 import type { MetricsEndpoint } from '../metrics/metrics-endpoint.js';
 import type { Logger } from 'pino';
@@ -18,6 +19,7 @@ export const ADMIN_PATHS = ['/api/status', '/api/keys', '/admin', '/metrics'] as
 
 export interface AdminSurfaceDeps {
   config: AppConfig;
+  redis: RedisClient;
   clientKeys: ClientKeyStore;
   queues: KeyQueues;
   statuses: KeyStatusReader;
@@ -27,12 +29,12 @@ export interface AdminSurfaceDeps {
 }
 
 /** The admin surface: the guard and the cross-site check first, then /api/status, /api/keys, /metrics, the dashboard and Bull Board. */
-export function adminSurface({ config, clientKeys, queues, statuses, metrics, upstreamErrors, logger }: AdminSurfaceDeps): Router {
+export function adminSurface({ config, redis, clientKeys, queues, statuses, metrics, upstreamErrors, logger }: AdminSurfaceDeps): Router {
   const router = Router();
   // Without a password, "loopback caller" is all that guards it; a DNS-rebinding page is one.
   if (!config.adminAuth.enabled) router.use([...ADMIN_PATHS], hostGuard(config.allowedHosts));
   router.use([...ADMIN_PATHS], adminGuard(config.adminAuth, config.trustProxy), sameOriginWrites());
-  router.use(statusRouter(statuses, clientKeys, config.apiKeyAuthEnabled, upstreamErrors));
+  router.use(statusRouter(statuses, clientKeys, config.apiKeyAuthEnabled, upstreamErrors, { redis, redisKeys: queues.redisKeys }));
   router.use(keysRouter(clientKeys));
   router.use(metricsRouter(metrics));
   router.use(dashboardRouter());

@@ -10,6 +10,13 @@ export class KeyQueueAdapter extends BullMQAdapter {
 
   constructor(queue: KeyQueue, maskedKey: string) {
     super(queue, { readOnlyMode: true, displayName: maskedKey });
+    // Background work shares the key queues (as prioritised jobs): its name says which it is.
+    this.setFormatter('name', (job: { name?: string; data?: { lane?: string } }) => {
+      const lane = job.data?.lane;
+      if (lane === 'batch') return 'batch line (background)';
+      if (lane === 'async') return 'async job (background)';
+      return `${job.name ?? 'upstream'} (synchronous)`;
+    });
   }
 
   setDescription(text: string): void {

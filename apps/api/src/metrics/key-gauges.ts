@@ -2,7 +2,8 @@ import { Gauge, type Registry } from 'prom-client';
 import { groupAccounts } from '@ork/shared';
 import type { KeyStatusReader } from '../status/key-status-reader.js';
 
-const QUEUE_STATES = ['waiting', 'active', 'delayed'] as const;
+// `background`: of the waiting ones, async jobs and batch lines (see also ork_background_*).
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'background'] as const;
 const KEY_STATES = ['active', 'cooling-down', 'exhausted', 'disabled'] as const;
 
 /** Per-key and per-account gauges read from Redis on each scrape: queue depth, state, today's use. */
@@ -25,7 +26,7 @@ export class KeyGauges {
     const registers = [registry];
     this.queueJobs = new Gauge({
       name: 'ork_queue_jobs',
-      help: 'Jobs in each upstream key queue, by state (waiting, active, delayed).',
+      help: 'Jobs in each upstream key queue, by state (waiting, active, delayed; background: the waiting async jobs and batch lines among them).',
       labelNames: ['key_id', 'state'],
       registers,
     });

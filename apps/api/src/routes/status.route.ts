@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { groupAccounts, type AccountStatus, type ClientKeyInfo, type ClientKeyStore, type UpstreamErrorWindow } from '@ork/shared';
+import type { RedisClient } from '@ork/shared';
+import { groupAccounts, readBackgroundSummary, type AccountStatus, type RedisKeys, type ClientKeyInfo, type ClientKeyStore, type UpstreamErrorWindow } from '@ork/shared';
 import { orRedisUnavailable } from '../http/redis-unavailable.js';
 import type { KeyStatus, KeyStatusReader } from '../status/key-status-reader.js';
 
@@ -57,12 +58,14 @@ export function statusRouter(
   clients: ClientKeyStore,
   clientKeysRequired: boolean,
   upstreamErrors: UpstreamErrorWindow,
+  background: { redis: RedisClient; redisKeys: RedisKeys },
 ): Router {
   const router = Router();
   router.get('/api/status', async (_req, res) => {
     const [keys, clientKeys, errors] = await orRedisUnavailable('status is unavailable', () =>
       Promise.all([statuses.readAll(), clients.list(), upstreamErrors.read()]),
     );
+    const backgroundWork = await orRedisUnavailable('status is unavailable', () => readBackgroundSummary(background.redis, background.redisKeys));
     const accounts = groupAccounts(keys);
     res.json({
       time: new Date().toISOString(),
@@ -70,6 +73,8 @@ export function statusRouter(
       accounts,
       keys,
       clients: clientsSection(clientKeysRequired, clientKeys),
+      // Async jobs and batch lines, apart from the synchronous requests counted in pool and keys.
+      background: { ...backgroundWork, inKeyQueuesWaiting: keys.reduce((acc, k) => acc + k.queue.background, 0) },
       lastHour: { upstreamErrors: errors.total, byOutcome: errors.byOutcome },
     });
   });

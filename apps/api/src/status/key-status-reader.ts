@@ -7,7 +7,7 @@ export interface KeyStatus extends KeyLimitStatus {
   key: string;
   /** The `id` of its account in /api/status `accounts`. */
   accountId: string;
-  queue: { name: string; waiting: number; active: number; delayed: number; completed: number; failed: number };
+  queue: { name: string; waiting: number; active: number; delayed: number; completed: number; failed: number; background: number };
 }
 
 /** Reads every key's limits and queue counts; never exposes more of a key than its mask. */
@@ -39,6 +39,8 @@ export class KeyStatusReader {
           queue: {
             name: queue.name,
             waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+            // Of those waiting, async jobs and batch lines (the only prioritised jobs: BullMQ runs them after the others).
+            background: counts.prioritized ?? 0,
             active: counts.active ?? 0,
             delayed: counts.delayed ?? 0,
             completed: counts.completed ?? 0,

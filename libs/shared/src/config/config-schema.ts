@@ -96,6 +96,22 @@ export const configSchema = z
     SHUTDOWN_TIMEOUT_MS: positiveInt(30_000),
     /** How long finished jobs (prompts included) stay for Bull Board; 0 removes them at once. */
     JOB_RETENTION_SECONDS: nonNegativeInt(0),
+    /** Seconds batch output/error files, batches and async job results are kept once finished (then removed). */
+    BACKGROUND_RESULT_TTL_SECONDS: positiveInt(86_400),
+    /** Largest batch input file accepted (`POST /files`); larger uploads get a 413. */
+    BATCH_MAX_FILE_BYTES: positiveInt(100 * 1024 * 1024),
+    /** Most request lines in one batch input file. */
+    BATCH_MAX_LINES: positiveInt(50_000),
+    /** How far ahead of a key's next free slot background work is moved into the key's queue. */
+    BACKGROUND_DISPATCH_AHEAD_MS: positiveInt(2_000),
+    /** Secret that signs async-job callbacks (HMAC-SHA256); a `callback_url` is refused while it is unset. */
+    CALLBACK_SECRET: z.string().default(''),
+    /** First retry delay of a failed callback delivery; doubles per try. */
+    CALLBACK_RETRY_BASE_MS: positiveInt(1_000),
+    /** Callback deliveries tried per job before giving up. */
+    CALLBACK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+    /** Fair-share weights of client keys for background work: `<clientKeyId>=<weight>,...` (default 1 each). */
+    BACKGROUND_CLIENT_WEIGHTS: z.string().default(''),
     API_KEY_AUTH_ENABLED: bool,
     AUTH_ENABLED: bool,
     AUTH_USERNAME: z.string().default(''),

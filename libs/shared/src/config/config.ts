@@ -20,6 +20,18 @@ export interface KeyLimits {
   paidPerMinute?: number;
 }
 
+export interface BackgroundConfig {
+  resultTtlSeconds: number;
+  maxFileBytes: number;
+  maxLines: number;
+  dispatchAheadMs: number;
+  callbackSecret: string;
+  callbackRetryBaseMs: number;
+  callbackMaxAttempts: number;
+  /** Client key id (or `anonymous`) → fair-share weight. */
+  clientWeights: Record<string, number>;
+}
+
 /** What upstream may do to us: how long it may keep us waiting, and how much it may send. */
 export interface UpstreamBounds {
   headersTimeoutMs: number;
@@ -55,6 +67,8 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   /** JOB_RETENTION_SECONDS: finished jobs are kept this long (at most 1,000 per key and state); 0 = not at all. */
   jobRetentionSeconds: number;
+  /** Async jobs and the Batch API (BACKGROUND_*, BATCH_*, CALLBACK_*). */
+  background: BackgroundConfig;
   apiKeyAuthEnabled: boolean;
   adminAuth: { enabled: boolean; username: string; password: string };
   /** TRUST_PROXY entries (`loopback`, `private`, addresses, CIDRs); empty trusts no proxy. */
@@ -125,6 +139,16 @@ function toAppConfig(c: RawConfig, env: Record<string, string | undefined>): App
     bodyReadTimeoutMs: c.BODY_READ_TIMEOUT_MS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     jobRetentionSeconds: c.JOB_RETENTION_SECONDS,
+    background: {
+      resultTtlSeconds: c.BACKGROUND_RESULT_TTL_SECONDS,
+      maxFileBytes: c.BATCH_MAX_FILE_BYTES,
+      maxLines: c.BATCH_MAX_LINES,
+      dispatchAheadMs: c.BACKGROUND_DISPATCH_AHEAD_MS,
+      callbackSecret: c.CALLBACK_SECRET,
+      callbackRetryBaseMs: c.CALLBACK_RETRY_BASE_MS,
+      callbackMaxAttempts: c.CALLBACK_MAX_ATTEMPTS,
+      clientWeights: clientWeights(c.BACKGROUND_CLIENT_WEIGHTS),
+    },
     apiKeyAuthEnabled: c.API_KEY_AUTH_ENABLED,
     adminAuth: { enabled: c.AUTH_ENABLED, username: c.AUTH_USERNAME, password: c.AUTH_PASSWORD },
     trustProxy: c.TRUST_PROXY,
@@ -135,6 +159,19 @@ function toAppConfig(c: RawConfig, env: Record<string, string | undefined>): App
     logPretty: c.LOG_PRETTY || c.NODE_ENV === 'development',
     testHooks: c.TEST_HOOKS,
   };
+}
+
+function clientWeights(raw: string): Record<string, number> {
+  const weights: Record<string, number> = {};
+  for (const entry of raw.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+    const [id = '', w = ''] = entry.split('=');
+    const weight = Number(w);
+    if (id.trim() === '' || !Number.isInteger(weight) || weight < 1 || weight > 1000) {
+      throw new ConfigError(`Invalid configuration: BACKGROUND_CLIENT_WEIGHTS entry "${entry}" must be <clientKeyId>=<whole number 1-1000>`);
+    }
+    weights[id.trim()] = weight;
+  }
+  return weights;
 }
 
 function declaredAccounts(c: RawConfig): DeclaredAccount[] {

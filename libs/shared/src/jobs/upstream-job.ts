@@ -37,6 +37,8 @@ export const upstreamJobSchema = z.object({
   heartbeat: z.boolean().default(false),
   /** The client key it came with (its id, never the key): revoked while waiting, the job is dropped. */
   clientKeyId: z.string().min(1).optional(),
+  /** Background work (an async job, a batch line): its BullMQ priority, kept when the job moves. */
+  lane: z.enum(['async', 'batch']).optional(),
 });
 export type UpstreamJobData = z.input<typeof upstreamJobSchema>;
 export type ParsedUpstreamJob = z.output<typeof upstreamJobSchema>;

@@ -172,6 +172,96 @@ export class RedisKeys {
     return `${this.root}:upstream-errors:${minuteNumber}`;
   }
 
+  /** Zset: clients with background work waiting, scored by their fair-share virtual time. */
+  backgroundClients(): string {
+    return `${this.root}:bg:clients`;
+  }
+
+  /** Prefix that a client id completes into backgroundAsyncBacklog() (the Lua scripts build it). */
+  backgroundAsyncBacklogPrefix(): string {
+    return `${this.root}:bg:async-backlog:`;
+  }
+
+  /** List: a client's async job ids waiting for dispatch, oldest first. */
+  backgroundAsyncBacklog(clientId: string): string {
+    return this.backgroundAsyncBacklogPrefix() + clientId;
+  }
+
+  /** Prefix that a client id completes into backgroundClientBatches(). */
+  backgroundClientBatchesPrefix(): string {
+    return `${this.root}:bg:client-batches:`;
+  }
+
+  /** List: a client's batch ids that still have lines waiting for dispatch, oldest first. */
+  backgroundClientBatches(clientId: string): string {
+    return this.backgroundClientBatchesPrefix() + clientId;
+  }
+
+  /** Prefix that a batch id completes into batchBacklog(). */
+  batchBacklogPrefix(): string {
+    return `${this.root}:bg:batch-backlog:`;
+  }
+
+  /** List: a batch's item ids waiting for dispatch, in input order. */
+  batchBacklog(batchId: string): string {
+    return this.batchBacklogPrefix() + batchId;
+  }
+
+  /** Hash: one background item (an async job or a batch line): request, state, result. */
+  backgroundItem(itemId: string): string {
+    return `${this.root}:bg:item:${itemId}`;
+  }
+
+  /** Zset: items moved into a key queue and not answered yet, scored by when to give up on them. */
+  backgroundInflight(): string {
+    return `${this.root}:bg:inflight`;
+  }
+
+  /** Lock: one dispatcher (of every worker process) moves background work at a time. */
+  backgroundDispatchLock(): string {
+    return `${this.root}:bg:dispatch-lock`;
+  }
+
+  /** String: epoch ms until which the pool has no capacity for background work (a UTC reset), as the dispatcher last saw. */
+  backgroundBlockedUntil(): string {
+    return `${this.root}:bg:blocked-until`;
+  }
+
+  /** Zset: a client's async job ids by creation time (the list route). */
+  asyncJobsOf(clientId: string): string {
+    return `${this.root}:bg:async-jobs:${clientId}`;
+  }
+
+  /** Zset: async job ids whose callback is due, scored by the next try's time. */
+  callbacksDue(): string {
+    return `${this.root}:bg:callbacks`;
+  }
+
+  /** Hash: one batch (OpenAI's Batch object fields and counters). */
+  batch(batchId: string): string {
+    return `${this.root}:bg:batch:${batchId}`;
+  }
+
+  /** Zset: a client's batch ids by creation time (the list route). */
+  batchesOf(clientId: string): string {
+    return `${this.root}:bg:batches:${clientId}`;
+  }
+
+  /** List: a batch's finished lines in OpenAI's output format; `kind` error: its error file. */
+  batchResults(batchId: string, kind: 'output' | 'error'): string {
+    return `${this.root}:bg:batch-${kind}:${batchId}`;
+  }
+
+  /** Hash: one file's metadata (OpenAI's File object fields, and its owner). */
+  file(fileId: string): string {
+    return `${this.root}:bg:file:${fileId}`;
+  }
+
+  /** String: one file's content. */
+  fileContent(fileId: string): string {
+    return `${this.root}:bg:file-content:${fileId}`;
+  }
+
   /** Test suite only (TEST_HOOKS): ms the limit scripts add to Redis TIME; see lua/test-clock.lua. */
   testClockOffset(): string {
     return `${this.root}:test:clock-offset-ms`;
