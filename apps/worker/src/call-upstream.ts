@@ -1,5 +1,4 @@
 import { ENDPOINTS, commitStart, tokensOf, type ParsedUpstreamJob, type TokenUsage } from '@ork/shared';
-import { rememberGeneration } from './generation-owner.js';
 import type { Logger } from 'pino';
 import type { UpstreamAnswer } from './upstream/classify-response.js';
 import { StreamRelay } from './upstream/stream-relay.js';
@@ -18,6 +17,8 @@ export type Attempt =
       queueWaitMs: number | undefined;
       /** When the request had fully left this process (epoch ms, sub-ms): for comparing with upstream's arrival stamps. */
       sentAt: number;
+      /** Ids upstream gave the generation (header, body): noted with the reply (generationWrites()). */
+      generationIds: readonly unknown[];
     }
   | { kind: 'network-error'; message: string; timedOut: boolean; relay: StreamRelay | undefined; tooLarge?: boolean }
   | { kind: 'cancelled' };
@@ -62,10 +63,8 @@ export async function callUpstream(
     if (streamed) await relay?.end();
     const parsed = streamed || response.status !== 200 ? undefined : safeJson(response.body);
     const usage = streamed ? (relay?.usage ?? NO_TOKENS) : parsed !== undefined ? tokensOf(parsed) : NO_TOKENS;
-    if (response.status === 200) {
-      const bodyId = streamed ? relay?.generationId : (parsed as { id?: unknown } | null)?.id;
-      await rememberGeneration(ctx, [response.headers['x-generation-id'], bodyId], log);
-    }
+    const bodyId = streamed ? relay?.generationId : (parsed as { id?: unknown } | null)?.id;
+    const generationIds = response.status === 200 ? [response.headers['x-generation-id'], bodyId] : [];
     return {
       kind: 'answer',
       answer: { status: response.status, headers: response.headers, body: response.body, streamed, endpoint: data.endpoint },
@@ -74,6 +73,7 @@ export async function callUpstream(
       upstreamMs,
       queueWaitMs,
       sentAt,
+      generationIds,
     };
   } catch (err) {
     if (signal.aborted && Date.now() < data.deadline) return { kind: 'cancelled' };

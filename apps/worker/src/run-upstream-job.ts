@@ -1,9 +1,20 @@
-import { ENDPOINTS, recordUsage, releaseReservation, startMember, streamErrorEvent, type ParsedUpstreamJob, type UpstreamJobResult } from '@ork/shared';
+import {
+  ENDPOINTS,
+  addUsage,
+  runWrites,
+  releaseReservation,
+  startMember,
+  streamErrorEvent,
+  type ParsedUpstreamJob,
+  type PipelineWrites,
+  type UpstreamJobResult,
+} from '@ork/shared';
 import type { Logger } from 'pino';
 import { callUpstream, NO_TOKENS, type Attempt } from './call-upstream.js';
 import { judgeAttempt } from './decisions/attempt-verdict.js';
 import { nextStep, usageCount, type AttemptVerdict, type Fallback, type NextStep, type Refusal } from './decisions/next-step.js';
 import { drainKey } from './drain-key.js';
+import { generationWrites } from './generation-owner.js';
 import { recordAttempt } from './job-metrics.js';
 import { applyKeyVerdict } from './key-health.js';
 import { replyRefusal } from './refusal.js';
@@ -70,12 +81,12 @@ async function endBrokenStream(ctx: KeyWorkerContext, data: ParsedUpstreamJob): 
 
 /** Carries out what nextStep() decided for this try; `attempt` is the upstream call, if one was made. */
 async function carryOut(ctx: KeyWorkerContext, data: ParsedUpstreamJob, verdict: AttemptVerdict, attempt: Attempt | undefined): Promise<JobRun> {
-  const count = usageCount(verdict);
-  if (count) {
-    const tokens = count.withTokens && attempt?.kind === 'answer' ? attempt.usage : NO_TOKENS;
-    await recordUsage(ctx.redis, ctx.slot.base, { succeeded: count.succeeded, ...tokens });
-  }
   const step: NextStep = nextStep(verdict, data.attempt, { maxAttempts: ctx.maxAttempts });
+  const writes = afterAttemptWrites(ctx, verdict, attempt);
+  // A plain answer takes these writes along in its reply's round trip; every other step writes them now.
+  const withReply = step.kind === 'deliver' && attempt?.kind === 'answer' && !attempt.answer.streamed;
+  if (!withReply) await runWrites(ctx.redis, writes);
+  if (withReply) return deliver(ctx, data, attempt, step.status, writes);
   switch (step.kind) {
     case 'stop':
       return { outcome: 'cancelled' };
@@ -100,6 +111,15 @@ async function carryOut(ctx: KeyWorkerContext, data: ParsedUpstreamJob, verdict:
       return { outcome: 'rerouted' };
     }
   }
+}
+
+/** The usage counters and generation owner this try adds, if any (one pipeline's worth). */
+function afterAttemptWrites(ctx: KeyWorkerContext, verdict: AttemptVerdict, attempt: Attempt | undefined): PipelineWrites {
+  const count = usageCount(verdict);
+  const generation = attempt?.kind === 'answer' ? generationWrites(ctx, attempt.generationIds) : [];
+  if (!count) return generation;
+  const tokens = count.withTokens && attempt?.kind === 'answer' ? attempt.usage : NO_TOKENS;
+  return [...generation, (pipeline) => addUsage(pipeline, ctx.slot.base, { succeeded: count.succeeded, ...tokens })];
 }
 
 /** A step that ends this run of the job; `routed` is the router's answer when a move found no key. */
@@ -144,8 +164,14 @@ async function refuse(
   }
 }
 
-/** Upstream's answer to the client (already relayed when streamed). */
-async function deliver(ctx: KeyWorkerContext, data: ParsedUpstreamJob, attempt: Attempt | undefined, status: number): Promise<UpstreamJobResult> {
+/** Upstream's answer to the client (already relayed when streamed); `writes` go in the reply's round trip. */
+async function deliver(
+  ctx: KeyWorkerContext,
+  data: ParsedUpstreamJob,
+  attempt: Attempt | undefined,
+  status: number,
+  writes?: PipelineWrites,
+): Promise<UpstreamJobResult> {
   if (attempt?.kind !== 'answer') throw new Error('deliver needs an upstream answer');
   const { answer, contentType, usage, upstreamMs, queueWaitMs } = attempt;
   if (!answer.streamed) {
@@ -158,7 +184,7 @@ async function deliver(ctx: KeyWorkerContext, data: ParsedUpstreamJob, attempt: 
       usage,
       keyId: ctx.key.id,
       queueWaitMs,
-    });
+    }, writes);
   }
   return { outcome: 'answered', status, upstreamMs, ...usage };
 }

@@ -10,6 +10,7 @@ const answer = (status: number, body: unknown, streamed = false): Attempt => ({
   upstreamMs: 1,
   queueWaitMs: undefined,
   sentAt: 0,
+  generationIds: [],
 });
 
 describe('judgeAttempt', () => {

@@ -54,12 +54,13 @@ export class SseResponder implements Responder {
         // Queue comments already sent the headers: the measured wait (X-Queue-Wait-Ms) goes as a comment instead.
         if (this.started && message.queueWaitMs !== undefined) this.res.write(`: queue_wait_ms=${Math.round(message.queueWaitMs)}\n\n`);
         this.begin(message.status);
+        if (message.data !== undefined) this.relay(message.data);
         return;
       case 'chunk':
-        this.relayed += message.data;
-        this.res.write(message.data);
+        this.relay(message.data);
         return;
       case 'stream-end':
+        if (message.data !== undefined) this.relay(message.data);
         this.usage = message.usage;
         this.complete = { status: 200, contentType: 'text/event-stream; charset=utf-8', body: this.relayed };
         this.res.end();
@@ -92,6 +93,11 @@ export class SseResponder implements Responder {
 
   dispose(): void {
     clearTimeout(this.timer);
+  }
+
+  private relay(data: string): void {
+    this.relayed += data;
+    this.res.write(data);
   }
 
   private begin(status: number): void {

@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import { streamErrorEvent, tokensOf, type ReplyWriter, type SseDialect, type TokenUsage, type UpstreamFacts } from '@ork/shared';
+import { streamErrorEvent, tokensOf, type ReplyMessage, type ReplyWriter, type SseDialect, type TokenUsage, type UpstreamFacts } from '@ork/shared';
 import type { ResponseSink } from './upstream-client.js';
 
 /** What the relay needs from a `data:` line; chat chunks and Responses events alike. */
@@ -12,7 +12,8 @@ interface StreamEvent {
 
 /**
  * Relays an upstream SSE body to the waiting API process as it arrives: chunks that arrive in
- * the same tick go out as one message, in order. Keeps the `usage` of the last chunk (the
+ * the same tick go out as one message, in order; the first rides on `stream-start` and the
+ * last on `stream-end`, so a short answer costs two reply messages. Keeps the `usage` of the last chunk (the
  * Responses API's `response.completed` event), the generation id, and the last sequence number.
  */
 export class StreamRelay implements ResponseSink {
@@ -26,6 +27,8 @@ export class StreamRelay implements ResponseSink {
   /** The first chunk's `id` (the Responses API's `response.id`): what a client asks `GET /generation` for. */
   generationId: string | undefined;
   private lastSequence = -1;
+  /** stream-start, held until the first SSE text can go with it. */
+  private startMessage: Extract<ReplyMessage, { type: 'stream-start' }> | undefined;
 
   constructor(
     private readonly replies: ReplyWriter,
@@ -40,7 +43,7 @@ export class StreamRelay implements ResponseSink {
   start(status: number, contentType: string): boolean {
     if (status !== 200 || !contentType.includes('text/event-stream')) return false;
     this.started = true;
-    this.enqueue({ type: 'stream-start', status, contentType, ...this.facts });
+    this.startMessage = { type: 'stream-start', status, contentType, ...this.facts };
     return true;
   }
 
@@ -58,8 +61,10 @@ export class StreamRelay implements ResponseSink {
   /** Sends what is left and the end marker; resolves once everything is in Redis. */
   async end(): Promise<void> {
     this.pending += this.decoder.end();
-    this.flush();
-    this.enqueue({ type: 'stream-end', ...(this.usage ? { usage: this.usage } : {}) });
+    if (this.startMessage) this.flush();
+    const data = this.pending;
+    this.pending = '';
+    this.enqueue({ type: 'stream-end', ...(this.usage ? { usage: this.usage } : {}), ...(data === '' ? {} : { data }) });
     await this.chain;
   }
 
@@ -71,13 +76,16 @@ export class StreamRelay implements ResponseSink {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.pending === '') return;
+    const start = this.startMessage;
+    if (this.pending === '' && !start) return;
     const data = this.pending;
     this.pending = '';
-    this.enqueue({ type: 'chunk', data });
+    this.startMessage = undefined;
+    if (start) this.enqueue(data === '' ? start : { ...start, data });
+    else this.enqueue({ type: 'chunk', data });
   }
 
-  private enqueue(message: Parameters<ReplyWriter['send']>[2]): void {
+  private enqueue(message: ReplyMessage): void {
     this.chain = this.chain.then(() => this.replies.send(this.replyTo, this.requestId, message));
   }
 

@@ -9,6 +9,14 @@ import { RETAINED_JOBS_MAX, jobRetention, type JobRetention } from '../jobs/job-
 
 export type KeyQueue = Queue<UpstreamJobData, UpstreamJobResult>;
 
+/**
+ * BullMQ's event stream per queue (`streams.events.maxLen`, default 10,000 entries): nothing
+ * here reads it (no QueueEvents; Bull Board reads job hashes and lists), so it keeps only what
+ * an approximate trim to 0 leaves: at most one stream node (100 entries) per queue.
+ */
+export const QUEUE_EVENTS_MAX_LEN = 0;
+const NO_EVENT_HISTORY = { events: { maxLen: QUEUE_EVENTS_MAX_LEN } };
+
 /** The producer side of every key's queue and of the paid queue (the API enqueues, workers reroute), on one shared connection. */
 export class KeyQueues {
   readonly byId = new Map<string, KeyQueue>();
@@ -27,9 +35,9 @@ export class KeyQueues {
     this.keyBases = keys.map((k) => redisKeys.keyBase(k.id));
     for (const key of keys) {
       const name = keyQueueName(key.id);
-      this.byId.set(key.id, new Queue(name, { connection: redis, prefix: queuePrefix(redisKeys.prefix, name) }));
+      this.byId.set(key.id, new Queue(name, { connection: redis, prefix: queuePrefix(redisKeys.prefix, name), streams: NO_EVENT_HISTORY }));
     }
-    this.paid = new Queue(PAID_QUEUE_NAME, { connection: redis, prefix: queuePrefix(redisKeys.prefix, PAID_QUEUE_NAME) });
+    this.paid = new Queue(PAID_QUEUE_NAME, { connection: redis, prefix: queuePrefix(redisKeys.prefix, PAID_QUEUE_NAME), streams: NO_EVENT_HISTORY });
   }
 
   /** Where a request routed to this key waits: the key's own queue, or the paid queue. */

@@ -12,14 +12,15 @@ export interface UpstreamFacts {
 /**
  * What a worker sends back to the API process that waits for a request. A plain request gets
  * one `response` or `error`; a streamed one gets `stream-start`, any number of `chunk`s (raw
- * SSE text, in order) and one `stream-end`.
+ * SSE text, in order) and one `stream-end`. `stream-start` carries the first SSE text and
+ * `stream-end` the last (`data`), so a short answer costs two messages, not four.
  */
 export type ReplyMessage =
   | ({ type: 'response'; status: number; contentType: string; body: string; usage?: TokenUsage } & UpstreamFacts)
   | { type: 'error'; status: number; message: string; code: string; retryAfterMs?: number }
-  | ({ type: 'stream-start'; status: number; contentType: string } & UpstreamFacts)
+  | ({ type: 'stream-start'; status: number; contentType: string; data?: string } & UpstreamFacts)
   | { type: 'chunk'; data: string }
-  | { type: 'stream-end'; usage?: TokenUsage };
+  | { type: 'stream-end'; usage?: TokenUsage; data?: string };
 
 /** After these nothing more comes for the request. */
 export function isFinalReply(message: ReplyMessage): boolean {

@@ -1,3 +1,4 @@
+import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { RedisKeys } from '../limits/redis-keys.js';
 import { encodeReply, type ReplyMessage } from './reply-message.js';
@@ -7,22 +8,66 @@ const REPLY_STREAM_MAX = 50_000;
 /** A reply stream nobody reads vanishes after this. */
 const REPLY_STREAM_TTL_MS = 3_600_000;
 
-/** Worker side of the reply path: appends to the waiting API process's own stream. */
+/**
+ * Writes that ride along with a reply in the same round trip (usage counters, generation owners):
+ * groups of commands, each on the keys of one hash slot, so that on a Redis Cluster (where one
+ * pipeline may not span slots) each group can go on its own.
+ */
+export type PipelineWrites = readonly ((pipeline: ChainableCommander) => void)[];
+
+function isCluster(redis: RedisClient): boolean {
+  return 'isCluster' in redis && redis.isCluster;
+}
+
+/** Runs `groups`: one pipeline on a single Redis, one per group (in parallel) on a cluster. */
+export async function runWrites(redis: RedisClient, groups: PipelineWrites): Promise<void> {
+  if (groups.length === 0) return;
+  if (isCluster(redis)) {
+    await Promise.all(
+      groups.map((group) => {
+        const pipeline = redis.pipeline();
+        group(pipeline);
+        return execPipeline(pipeline);
+      }),
+    );
+    return;
+  }
+  const pipeline = redis.pipeline();
+  for (const group of groups) group(pipeline);
+  await execPipeline(pipeline);
+}
+
+/** Runs a pipeline and throws its first command error (a pipeline, unlike a promise, reports them per command). */
+export async function execPipeline(pipeline: ChainableCommander): Promise<void> {
+  const results = (await pipeline.exec()) ?? [];
+  const failed = results.find(([err]) => err);
+  if (failed?.[0]) throw failed[0];
+}
+
+/**
+ * Worker side of the reply path: appends to the waiting API process's own stream. One pipeline
+ * per message, no MULTI: nothing here needs the writes to be atomic, only to be in order.
+ */
 export class ReplyWriter {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 
-  async send(replyTo: string, requestId: string, message: ReplyMessage): Promise<void> {
+  /** `before` is written first (in the same round trip on a single Redis), so the API never sees the reply before it. */
+  async send(replyTo: string, requestId: string, message: ReplyMessage, before: PipelineWrites = []): Promise<void> {
     const stream = this.keys.replies(replyTo);
-    const tx = this.redis
-      .multi()
-      .xadd(stream, 'MAXLEN', '~', REPLY_STREAM_MAX, '*', 'rid', requestId, 'm', encodeReply(message))
-      .pexpire(stream, REPLY_STREAM_TTL_MS);
-    // Remembered so a re-run of the job (its worker died mid-stream) does not stream it twice.
-    if (message.type === 'stream-start') tx.set(this.keys.streamStarted(requestId), '1', 'PX', REPLY_STREAM_TTL_MS);
-    await tx.exec();
+    const reply = (pipeline: ChainableCommander): void => {
+      // Remembered so a re-run of the job (its worker died mid-stream) does not stream it twice.
+      if (message.type === 'stream-start') pipeline.set(this.keys.streamStarted(requestId), '1', 'PX', REPLY_STREAM_TTL_MS);
+      pipeline.xadd(stream, 'MAXLEN', '~', REPLY_STREAM_MAX, '*', 'rid', requestId, 'm', encodeReply(message)).pexpire(stream, REPLY_STREAM_TTL_MS);
+    };
+    if (isCluster(this.redis)) {
+      await runWrites(this.redis, before);
+      await runWrites(this.redis, [reply]);
+      return;
+    }
+    await runWrites(this.redis, [...before, reply]);
   }
 
   /** True when some worker already began streaming this request's answer to its client. */

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../redis/redis-client.js';
+import type { ChainableCommander } from 'ioredis';
 import { keyDayOf } from '../limits/redis-keys.js';
 import { utcDayNumber, DAY_MS } from '../util/time.js';
 
@@ -8,16 +8,17 @@ export interface UsageOutcome {
   completionTokens: number;
 }
 
-/** Adds one finished request to its key's counters for the UTC day (starts are counted by acquire.lua). */
-export async function recordUsage(redis: RedisClient, keyBase: string, outcome: UsageOutcome, now = Date.now()): Promise<void> {
+/**
+ * Adds one finished request to its key's counters for the UTC day (starts are counted by
+ * acquire.lua), as commands appended to `pipeline`: they ride along with the reply.
+ */
+export function addUsage(pipeline: ChainableCommander, keyBase: string, outcome: UsageOutcome, now = Date.now()): void {
   const day = keyDayOf(keyBase, utcDayNumber(now));
-  await redis
-    .multi()
-    .hincrby(day, outcome.succeeded ? 'succeeded' : 'failed', 1)
-    .hincrby(day, 'prompt_tokens', outcome.promptTokens)
-    .hincrby(day, 'completion_tokens', outcome.completionTokens)
-    .pexpire(day, 8 * DAY_MS)
-    .exec();
+  pipeline.hincrby(day, outcome.succeeded ? 'succeeded' : 'failed', 1);
+  // Adding 0 changes nothing: not worth a command.
+  if (outcome.promptTokens !== 0) pipeline.hincrby(day, 'prompt_tokens', outcome.promptTokens);
+  if (outcome.completionTokens !== 0) pipeline.hincrby(day, 'completion_tokens', outcome.completionTokens);
+  pipeline.pexpire(day, 8 * DAY_MS);
 }
 
 interface UsageFields {
