@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
-import { QueueKeys, Worker, RateLimitError, type Job } from 'bullmq';
+import { QueueKeys, Worker } from 'bullmq';
 import {
   CancelListener,
-  JobName,
   RedisKeys,
   ReplyWriter,
   connectRedis,
@@ -14,14 +13,13 @@ import {
   SLOT_LEAD_MS,
   startBackgroundWork,
   toUpstreamKeys,
-  upstreamJobSchema,
   useTestClock,
   type AppConfig,
   type UpstreamJobData,
   type UpstreamJobResult,
 } from '@ork/shared';
 import type { Logger } from 'pino';
-import { runUpstreamJob } from './run-upstream-job.js';
+import { upstreamJobHandler } from './job-handler.js';
 import { startKeyProbe } from './key-probe.js';
 import { AccountDiscovery } from './account-discovery.js';
 import { startPaidWorker } from './paid-worker.js';
@@ -96,6 +94,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
     onError: (err) => logger.debug({ err }, 'could not write metrics; kept for the next flush'),
   });
 
+  const forgetPrompts = config.jobRetentionSeconds > 0 && !config.jobRetentionKeepPrompts;
   const contexts = new Map<string, KeyWorkerContext>();
   const workers = keys.map((key) => {
     const log = logger.child({ keyId: key.id });
@@ -117,13 +116,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       logger: log,
     };
     contexts.set(key.id, ctx);
-    const handle = async (job: Job<UpstreamJobData, UpstreamJobResult>): Promise<UpstreamJobResult> => {
-      if (job.name !== (JobName.Upstream as string)) throw new Error(`unknown job name ${job.name}`);
-      const data = upstreamJobSchema.parse(job.data);
-      const run = await runUpstreamJob(ctx, data, log.child({ requestId: data.requestId }));
-      if (run === 'requeue') throw new RateLimitError();
-      return run;
-    };
+    const handle = upstreamJobHandler({ contextFor: () => ctx, forgetPrompts });
     const worker = new Worker<UpstreamJobData, UpstreamJobResult>(queueName, handle, {
       connection: bullmq,
       prefix,
@@ -149,6 +142,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
     name: workerName,
     concurrency: Math.min(PAID_CONCURRENCY_CAP, config.keyConcurrency * keys.length),
     retention: queues.retention,
+    forgetPrompts,
   });
   paid.on('error', (err) => logger.warn({ err: err.message }, 'paid worker error'));
   workers.push(paid);

@@ -1,7 +1,7 @@
-import { RateLimitError, Worker, type Job } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { RedisClient } from '@ork/shared';
-import { JobName, PAID_QUEUE_NAME, queuePrefix, upstreamJobSchema, type JobRetention, type UpstreamJobData, type UpstreamJobResult } from '@ork/shared';
-import { runUpstreamJob } from './run-upstream-job.js';
+import { PAID_QUEUE_NAME, queuePrefix, type JobRetention, type UpstreamJobData, type UpstreamJobResult } from '@ork/shared';
+import { upstreamJobHandler } from './job-handler.js';
 import type { KeyWorkerContext } from './worker-context.js';
 
 export interface PaidWorkerOptions {
@@ -12,6 +12,8 @@ export interface PaidWorkerOptions {
   concurrency: number;
   /** What a finished job keeps (JOB_RETENTION_SECONDS), as on the key queues. */
   retention: JobRetention;
+  /** Finished jobs are retained and must not keep their prompts (JOB_RETENTION_KEEP_PROMPTS off). */
+  forgetPrompts: boolean;
 }
 
 /**
@@ -21,16 +23,12 @@ export interface PaidWorkerOptions {
  */
 export function startPaidWorker(contexts: ReadonlyMap<string, KeyWorkerContext>, o: PaidWorkerOptions): Worker<UpstreamJobData, UpstreamJobResult> {
   const fallback = [...contexts.values()][0];
-  const handle = async (job: Job<UpstreamJobData, UpstreamJobResult>): Promise<UpstreamJobResult> => {
-    if (job.name !== (JobName.Upstream as string)) throw new Error(`unknown job name ${job.name}`);
-    const data = upstreamJobSchema.parse(job.data);
+  const handle = upstreamJobHandler({
     // A key no longer configured: any key can serve a paid request.
-    const ctx = contexts.get(data.keyId ?? '') ?? fallback;
-    if (!ctx) throw new Error('no upstream key configured');
-    const run = await runUpstreamJob(ctx, data, ctx.logger.child({ requestId: data.requestId, quota: 'paid' }));
-    if (run === 'requeue') throw new RateLimitError();
-    return run;
-  };
+    contextFor: (data) => contexts.get(data.keyId ?? '') ?? fallback,
+    forgetPrompts: o.forgetPrompts,
+    logFields: { quota: 'paid' },
+  });
   const worker = new Worker<UpstreamJobData, UpstreamJobResult>(PAID_QUEUE_NAME, handle, {
     connection: o.connection,
     prefix: queuePrefix(o.prefix, PAID_QUEUE_NAME),

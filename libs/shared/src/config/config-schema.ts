@@ -94,7 +94,7 @@ export const configSchema = z
     /** Longest a client may take to send its whole request (headers and body); then 408. */
     BODY_READ_TIMEOUT_MS: positiveInt(60_000),
     SHUTDOWN_TIMEOUT_MS: positiveInt(30_000),
-    /** How long finished jobs (prompts included) stay for Bull Board; 0 removes them at once. */
+    /** How long finished jobs stay for Bull Board; 0 removes them at once. */
     JOB_RETENTION_SECONDS: nonNegativeInt(0),
     /** Seconds batch output/error files, batches and async job results are kept once finished (then removed). */
     BACKGROUND_RESULT_TTL_SECONDS: positiveInt(86_400),
@@ -112,6 +112,8 @@ export const configSchema = z
     CALLBACK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
     /** Fair-share weights of client keys for background work: `<clientKeyId>=<weight>,...` (default 1 each). */
     BACKGROUND_CLIENT_WEIGHTS: z.string().default(''),
+    /** Retained finished jobs keep their request body (prompts) too; off: only the model. */
+    JOB_RETENTION_KEEP_PROMPTS: bool,
     API_KEY_AUTH_ENABLED: bool,
     AUTH_ENABLED: bool,
     AUTH_USERNAME: z.string().default(''),

@@ -69,6 +69,8 @@ export interface AppConfig {
   jobRetentionSeconds: number;
   /** Async jobs and the Batch API (BACKGROUND_*, BATCH_*, CALLBACK_*). */
   background: BackgroundConfig;
+  /** JOB_RETENTION_KEEP_PROMPTS: retained finished jobs keep their request body; false = the model only. */
+  jobRetentionKeepPrompts: boolean;
   apiKeyAuthEnabled: boolean;
   adminAuth: { enabled: boolean; username: string; password: string };
   /** TRUST_PROXY entries (`loopback`, `private`, addresses, CIDRs); empty trusts no proxy. */
@@ -149,6 +151,7 @@ function toAppConfig(c: RawConfig, env: Record<string, string | undefined>): App
       callbackMaxAttempts: c.CALLBACK_MAX_ATTEMPTS,
       clientWeights: clientWeights(c.BACKGROUND_CLIENT_WEIGHTS),
     },
+    jobRetentionKeepPrompts: c.JOB_RETENTION_KEEP_PROMPTS,
     apiKeyAuthEnabled: c.API_KEY_AUTH_ENABLED,
     adminAuth: { enabled: c.AUTH_ENABLED, username: c.AUTH_USERNAME, password: c.AUTH_PASSWORD },
     trustProxy: c.TRUST_PROXY,

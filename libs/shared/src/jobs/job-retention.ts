@@ -1,3 +1,5 @@
+import type { UpstreamJobData } from './upstream-job.js';
+
 /** Most finished jobs kept per key and state, whatever JOB_RETENTION_SECONDS says. */
 export const RETAINED_JOBS_MAX = 1_000;
 
@@ -17,4 +19,13 @@ export function jobRetention(seconds: number): JobRetention {
   if (seconds === 0) return { removeOnComplete: { count: 0 }, removeOnFail: { count: 0 } };
   const bound = { age: seconds, count: RETAINED_JOBS_MAX };
   return { removeOnComplete: bound, removeOnFail: bound };
+}
+
+/**
+ * What a finished job kept for Bull Board (JOB_RETENTION_SECONDS) holds unless the operator asks
+ * for prompts too (JOB_RETENTION_KEEP_PROMPTS): the request without its body, the model aside.
+ */
+export function withoutPromptText(data: UpstreamJobData): UpstreamJobData {
+  const model = data.body.model;
+  return { ...data, body: typeof model === 'string' ? { model } : {} };
 }
