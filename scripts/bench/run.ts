@@ -10,7 +10,8 @@
  * 1 otherwise (with BENCH_STRICT=1 a missed performance target fails the run too).
  *
  * Environment: REDIS_URL (default redis://127.0.0.1:6379), BENCH_QUICK=1 (fewer requests, a smoke
- * run), BENCH_ONLY=latency,utilisation,throughput,streaming,accounts,batch,scaling, BENCH_STRICT=1, BENCH_CPU_PROF=<dir> (runs the
+ * run), BENCH_ONLY=latency,utilisation,throughput,streaming,accounts,batch,scaling,redis-cost,pacing,memory,idle-keys,queued,
+ * BENCH_SCALE=1 (the worker-side scale scenarios too, scale.ts; BENCH_QUEUED=100000 sets the queued count), BENCH_STRICT=1, BENCH_CPU_PROF=<dir> (runs the
  * API and worker under --cpu-prof; summarise with `npx tsx scripts/bench/profile-summary.ts`).
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -27,7 +28,7 @@ import type { BenchOptions, BenchStack, Scenario, ScenarioResult } from './resul
 
 const KEYS = 8;
 /** Hard bound on the whole run; cleanup still happens when it fires. */
-const WATCHDOG_MS = 15 * 60_000;
+const WATCHDOG_MS = (process.env.BENCH_SCALE === '1' ? 40 : 15) * 60_000;
 const LIMITS_OFF = {
   KEY_MIN_INTERVAL_MS: '0',
   KEY_REQUESTS_PER_MINUTE: '0',
@@ -62,6 +63,16 @@ const { throughput } = await import('./scenarios/throughput.js');
 const { streaming } = await import('./scenarios/streaming.js');
 const { batchScenario, GATEWAY_ENV: BATCH_ENV } = await import('./scenarios/batch.js');
 const { keyScaling } = await import('./scenarios/key-scaling.js');
+const scale = await import('./scale.js');
+
+/** Worker-side scale scenarios (issue 10), only with BENCH_SCALE=1 or BENCH_ONLY: each starts its own redis-server, simulator and gateway with its own number of keys. */
+const OWN_STACK: [string, (opts: BenchOptions) => Promise<ScenarioResult>][] = [
+  ['redis-cost', scale.redisCost],
+  ['pacing', scale.pacing],
+  ['memory', scale.memory],
+  ['idle-keys', scale.idleKeys],
+  ['queued', scale.queued],
+];
 
 interface StackSpec {
   label: string;
@@ -84,9 +95,11 @@ const STACKS: StackSpec[] = [
 /** Scenarios that start the gateways they measure themselves (several key counts, a private redis-server). */
 const STANDALONE: [string, (o: BenchOptions) => Promise<ScenarioResult>][] = [['scaling', (o) => keyScaling(o)]];
 
-const unknown = opts.only.filter((id) => !STACKS.some((stack) => stack.scenarios.some(([known]) => known === id)) && !STANDALONE.some(([known]) => known === id));
+const unknown = opts.only.filter(
+  (id) => !STACKS.some((stack) => stack.scenarios.some(([known]) => known === id)) && !STANDALONE.some(([known]) => known === id) && !OWN_STACK.some(([known]) => known === id),
+);
 if (unknown.length > 0) {
-  const known = [...STACKS.flatMap((stack) => stack.scenarios.map(([id]) => id)), ...STANDALONE.map(([id]) => id)];
+  const known = [...STACKS.flatMap((stack) => stack.scenarios.map(([id]) => id)), ...STANDALONE.map(([id]) => id), ...OWN_STACK.map(([id]) => id)];
   process.stderr.write(`bench: no scenario ${unknown.join(', ')} (BENCH_ONLY takes ${known.join(',')})\n`);
   process.exit(1);
 }
@@ -181,15 +194,18 @@ async function main(): Promise<number> {
       for (const [id] of wanted) if (!results.some((r) => r.id === id)) results.push(crashed(id, err));
     }
   }
-  for (const [id, scenario] of STANDALONE) {
+  for (const [id, scenario] of [...STANDALONE, ...OWN_STACK.filter(([id]) => opts.only.includes(id) || (opts.only.length === 0 && process.env.BENCH_SCALE === '1'))]) {
     if (opts.only.length > 0 && !opts.only.includes(id)) continue;
+    opts.progress(`starting ${id} (its own gateway)`);
     try {
       results.push(await scenario(opts));
     } catch (err) {
       results.push(crashed(id, err));
+    } finally {
+      await stopAll();
     }
   }
-  const ORDER = ['latency', 'streaming', 'utilisation', 'throughput', 'accounts', 'batch', 'scaling'];
+  const ORDER = ['latency', 'streaming', 'utilisation', 'throughput', 'accounts', 'batch', 'scaling', ...OWN_STACK.map(([id]) => id)];
   results.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
   const other = otherLoad.stop();
   machine.otherLoad = other === undefined ? 'n/a' : `${(other * 100).toFixed(0)} % of all cores`;

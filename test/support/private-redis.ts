@@ -21,6 +21,11 @@ export class PrivateRedis {
     return r;
   }
 
+  /** The server's process id (for CPU figures), while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }

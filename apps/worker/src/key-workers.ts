@@ -20,6 +20,8 @@ import {
 } from '@ork/shared';
 import type { Logger } from 'pino';
 import { upstreamJobHandler } from './job-handler.js';
+import { SlotLine } from './slot-line.js';
+import { IDLE_BLOCK_SECONDS } from './worker-options.js';
 import { startKeyProbe } from './key-probe.js';
 import { AccountDiscovery } from './account-discovery.js';
 import { startPaidWorker } from './paid-worker.js';
@@ -113,6 +115,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       replies,
       cancels,
       metrics,
+      slotLine: new SlotLine(),
       logger: log,
     };
     contexts.set(key.id, ctx);
@@ -131,6 +134,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       lockDuration: 10_000,
       stalledInterval: 5_000,
       maxStalledCount: 3,
+      drainDelay: IDLE_BLOCK_SECONDS,
       ...queues.retention,
     });
     worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));

@@ -2,6 +2,7 @@ import { Worker } from 'bullmq';
 import type { RedisClient } from '@ork/shared';
 import { PAID_QUEUE_NAME, queuePrefix, type JobRetention, type UpstreamJobData, type UpstreamJobResult } from '@ork/shared';
 import { upstreamJobHandler } from './job-handler.js';
+import { IDLE_BLOCK_SECONDS } from './worker-options.js';
 import type { KeyWorkerContext } from './worker-context.js';
 
 export interface PaidWorkerOptions {
@@ -40,6 +41,7 @@ export function startPaidWorker(contexts: ReadonlyMap<string, KeyWorkerContext>,
     lockDuration: 10_000,
     stalledInterval: 5_000,
     maxStalledCount: 3,
+    drainDelay: IDLE_BLOCK_SECONDS,
     ...o.retention,
   });
   return worker;

@@ -23,6 +23,23 @@ function ownerOf(ctx: KeyWorkerContext, data: ParsedUpstreamJob): SlotOwner {
  * to its queue when the slot is further away, so it stays removable and reroutable there.
  */
 export async function waitForSlot(ctx: KeyWorkerContext, data: ParsedUpstreamJob, signal: AbortSignal): Promise<SlotOutcome> {
+  // Only spaced requests wait for one another; paid ones and unspaced keys ask at once.
+  if (data.quota === 'paid' || ctx.limits.minIntervalMs === 0) return askForSlot(ctx, data, signal);
+  let leave: () => void;
+  try {
+    leave = await ctx.slotLine.enter(signal);
+  } catch {
+    await releaseReservation(ctx.redis, { accountMap: ctx.slot.accountMap, base: ctx.slot.base, requestId: data.requestId, quota: data.quota });
+    return { kind: 'cancelled' };
+  }
+  try {
+    return await askForSlot(ctx, data, signal);
+  } finally {
+    leave();
+  }
+}
+
+async function askForSlot(ctx: KeyWorkerContext, data: ParsedUpstreamJob, signal: AbortSignal): Promise<SlotOutcome> {
   const { requestId } = data;
   const { quota } = data;
   const cancelKey = ctx.redisKeys.cancel(requestId);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { CancelListener, KeyLimits, KeyQueues, MetricsRecorder, RedisKeys, ReplyWriter, SlotTarget, UpstreamKey } from '@ork/shared';
 import type { UpstreamClient } from './upstream/upstream-client.js';
 import type { AccountDiscovery } from './account-discovery.js';
+import type { SlotLine } from './slot-line.js';
 
 /** Everything the job handler of one key needs; built once per key at start-up. */
 export interface KeyWorkerContext {
@@ -22,5 +23,7 @@ export interface KeyWorkerContext {
   maxAttempts: number;
   /** This process's writer of the deployment's counters (shared by every key). */
   metrics: MetricsRecorder;
+  /** This key's spaced jobs in this process take their slots in turn. */
+  slotLine: SlotLine;
   logger: Logger;
 }
