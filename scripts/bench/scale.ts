@@ -123,6 +123,53 @@ async function send(url: string, n: number, concurrency: number, tag: string, st
   return bad;
 }
 
+
+/**
+ * Sends `count` small chat completions at once over `sockets` raw connections, each request
+ * written back to back (HTTP/1.1 pipelining: the API handles them concurrently and answers in
+ * order; undici does not pipeline POSTs). Resolves when every answer's status line has arrived.
+ */
+function pipelinedBurst(port: number, count: number, sockets: number, tag: string): { done: Promise<void>; answered(): number; ok(): number } {
+  let answered = 0;
+  let ok = 0;
+  const perSocket = Math.ceil(count / sockets);
+  const done = Promise.all(
+    Array.from({ length: sockets }, (_, c) => {
+      const mine = Math.max(0, Math.min(perSocket, count - c * perSocket));
+      return new Promise<void>((resolve) => {
+        if (mine === 0) {
+          resolve();
+          return;
+        }
+        const socket = netConnect(port, '127.0.0.1');
+        let seen = 0;
+        let tail = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => {
+          const text = tail + chunk;
+          const statuses = text.match(/HTTP\/1\.1 \d{3}/g) ?? [];
+          for (const st of statuses) {
+            answered++;
+            if (st.endsWith('200')) ok++;
+          }
+          seen += statuses.length;
+          tail = text.slice(-16);
+          if (seen >= mine) socket.end();
+        });
+        socket.on('close', () => resolve());
+        socket.on('error', () => resolve());
+        let out = '';
+        for (let i = 0; i < mine; i++) {
+          const body = chatBody(`${tag} #${c}.${i}`);
+          out += `POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+        }
+        socket.write(out);
+      });
+    }),
+  ).then(() => undefined);
+  return { done, answered: () => answered, ok: () => ok };
+}
+
 function result(id: string, title: string, header: string[], rows: string[][], notes: string[], problems: string[], targets: ScenarioResult['targets'] = []): ScenarioResult {
   return { id, title, header, rows, notes, targets, problems };
 }
@@ -180,29 +227,17 @@ export async function pacing({ quick, progress }: BenchOptions): Promise<Scenari
   const rows: string[][] = [];
   let ratio = NaN;
   try {
-    // A first, unmeasured burst opens the client connections (opened all at once they overflow
-    // the API's listen backlog and trickle in over seconds); the measured one reuses them.
-    const pool = createClient(s.url, n);
-    const burst = async (tag: string): Promise<number> => {
-      let bad = 0;
-      await Promise.all(
-        Array.from({ length: n }, async (_, i) => {
-          const res = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body: chatBody(`${tag} #${i}`) });
-          await res.body.text();
-          if (res.statusCode !== 200) bad++;
-        }),
-      );
-      return bad;
-    };
-    progress(`pacing: warm-up burst of ${n} (opens the connections)`);
-    await burst('warm');
+    const port = Number(new URL(s.url).port);
+    progress('pacing: warm-up, two requests per key');
+    await send(s.url, keys * 2, keys, 'warm');
     await new Promise((r) => setTimeout(r, 1_000));
     await s.sim.control.reset();
     progress(`pacing: ${n} requests at once over ${keys} keys at ${interval} ms`);
     const t0 = performance.now();
-    const bad = await burst('pace');
+    const burst = pipelinedBurst(port, n, 100, 'pace');
+    await burst.done;
     const makespan = performance.now() - t0;
-    await pool.close();
+    const bad = n - burst.ok();
     if (bad > 0) problems.push(`pacing: ${bad} requests failed`);
     const records = (await s.sim.control.records()).filter((r: SimRecord) => JSON.stringify(r.body).includes('pace #'));
     const report = checkLimits(records, { minIntervalMs: interval, perMinute: 0, perDay: 0 }, { countOnlyKeys: s.keys });
@@ -341,48 +376,15 @@ export async function queued({ quick, progress }: BenchOptions): Promise<Scenari
   try {
     const before = await infoField(s.client, 'memory', 'used_memory');
     const port = Number(new URL(s.url).port);
-    let answered = 0;
-    let ok = 0;
-    const perSocket = Math.ceil(count / sockets);
     progress(`queued: sending ${int(count)} requests over ${sockets} pipelined connections, no worker running`);
     const t0 = performance.now();
-    const done = Promise.all(
-      Array.from({ length: sockets }, (_, c) => {
-        const mine = Math.max(0, Math.min(perSocket, count - c * perSocket));
-        return new Promise<void>((resolve) => {
-          if (mine === 0) return resolve();
-          const socket = netConnect(port, '127.0.0.1');
-          let seen = 0;
-          let tail = '';
-          socket.setEncoding('utf8');
-          socket.on('data', (chunk: string) => {
-            const text = tail + chunk;
-            const statuses = text.match(/HTTP\/1\.1 \d{3}/g) ?? [];
-            for (const st of statuses) {
-              answered++;
-              if (st.endsWith('200')) ok++;
-            }
-            seen += statuses.length;
-            tail = text.slice(-16);
-            if (seen >= mine) socket.end();
-          });
-          socket.on('close', () => resolve());
-          socket.on('error', () => resolve());
-          let out = '';
-          for (let i = 0; i < mine; i++) {
-            const body = chatBody(`q ${c}.${i}`);
-            out += `POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-          }
-          socket.write(out);
-        });
-      }),
-    );
+    const burst = pipelinedBurst(port, count, sockets, 'q');
     const waitingJobs = async (): Promise<number> => {
       let n = 0;
       for (const key of await s.client.keys('bench:key-*:wait')) n += await s.client.llen(key);
       return n;
     };
-    await waitUntil(async () => (await waitingJobs()) + answered >= count, 600_000, 'every request to be queued');
+    await waitUntil(async () => (await waitingJobs()) + burst.answered() >= count, 600_000, 'every request to be queued');
     const enqueueMs = performance.now() - t0;
     const queuedNow = await waitingJobs();
     const used = await infoField(s.client, 'memory', 'used_memory');
@@ -391,10 +393,10 @@ export async function queued({ quick, progress }: BenchOptions): Promise<Scenari
     progress(`queued: ${int(queuedNow)} waiting; starting the worker to drain them`);
     const d0 = performance.now();
     startWorker(s);
-    await Promise.race([done, new Promise((r) => setTimeout(r, 900_000))]);
+    await Promise.race([burst.done, new Promise((r) => setTimeout(r, 900_000))]);
     const drainMs = performance.now() - d0;
-    if (ok !== count) problems.push(`queued: ${count - ok} of ${count} requests were not answered 200 (${answered} answered)`);
-    rows.push([int(count), int(queuedNow), int(count / (enqueueMs / 1000)), int(perRequest), int(apiRss), `${ms(drainMs / 1000, 1)} s`, int(ok)]);
+    if (burst.ok() !== count) problems.push(`queued: ${count - burst.ok()} of ${count} requests were not answered 200 (${burst.answered()} answered)`);
+    rows.push([int(count), int(queuedNow), int(count / (enqueueMs / 1000)), int(perRequest), int(apiRss), `${ms(drainMs / 1000, 1)} s`, int(burst.ok())]);
     targets.push({ name: 'Redis bytes per queued small request', value: int(perRequest), target: '≤ 2,048', met: perRequest <= 2048 });
   } finally {
     await stopScaleStack(s);
