@@ -40,7 +40,7 @@ test('JOB_RETENTION_SECONDS keeps finished jobs for Bull Board, and removes them
   const queues = stopLater(open(stack));
   expect((await chat(stack.url, 'kept a moment')).status).toBe(200);
   // The answer reaches the client just before its job is marked finished.
-  await waitFor(async () => (await finished(queues!)) === 1, 'the job to be finished');
+  await waitFor(async () => (await finished(queues)) === 1, 'the job to be finished');
   // No further job finishes on this key: only the workers' cleaner can remove it.
   await waitFor(async () => (await finished(queues)) === 0, 'the idle key to be cleaned', 15_000);
 });
@@ -56,12 +56,12 @@ const jobHashes = async (s: Stack): Promise<Record<string, string>[]> => {
 };
 
 test('retained finished jobs keep no prompt unless JOB_RETENTION_KEEP_PROMPTS', async () => {
-  stack = await startStack({ keys: 1, env: { KEY_MIN_INTERVAL_MS: '0', JOB_RETENTION_SECONDS: '600' } });
-  queues = open(stack);
+  const stack = stopLater(await startStack({ keys: 1, env: { KEY_MIN_INTERVAL_MS: '0', JOB_RETENTION_SECONDS: '600' } }));
+  const queues = stopLater(open(stack));
   expect((await chat(stack.url, 'a retained secret')).status).toBe(200);
   await stack.sim.configure({ faults: [{ status: 400, times: 1 }] });
   expect((await chat(stack.url, 'a failed secret')).status).toBe(400);
-  await waitFor(async () => (await finished(queues!)) === 2, 'both jobs to be finished');
+  await waitFor(async () => (await finished(queues)) === 2, 'both jobs to be finished');
   const jobs = (await jobHashes(stack)).filter((h) => h.data !== undefined);
   expect(jobs).toHaveLength(2);
   for (const job of jobs) {
@@ -69,22 +69,23 @@ test('retained finished jobs keep no prompt unless JOB_RETENTION_KEEP_PROMPTS', 
     // What Bull Board still shows: which model, and the summary of the outcome.
     expect(JSON.parse(job.data ?? '{}')).toMatchObject({ body: { model: expect.any(String) as unknown } });
   }
+  // Both close again after the test; closing twice is safe.
   await queues.close();
   await stack.close();
 
-  stack = await startStack({ keys: 1, env: { KEY_MIN_INTERVAL_MS: '0', JOB_RETENTION_SECONDS: '600', JOB_RETENTION_KEEP_PROMPTS: 'true' } });
-  queues = open(stack);
-  expect((await chat(stack.url, 'a prompt the operator keeps')).status).toBe(200);
-  await waitFor(async () => (await finished(queues!)) === 1, 'the job to be finished');
-  const kept = (await jobHashes(stack)).filter((h) => h.data !== undefined);
-  expect(kept.map((h) => h.data).join()).toContain('a prompt the operator keeps');
+  const keeping = stopLater(await startStack({ keys: 1, env: { KEY_MIN_INTERVAL_MS: '0', JOB_RETENTION_SECONDS: '600', JOB_RETENTION_KEEP_PROMPTS: 'true' } }));
+  const kept = stopLater(open(keeping));
+  expect((await chat(keeping.url, 'a prompt the operator keeps')).status).toBe(200);
+  await waitFor(async () => (await finished(kept)) === 1, 'the job to be finished');
+  const keptJobs = (await jobHashes(keeping)).filter((h) => h.data !== undefined);
+  expect(keptJobs.map((h) => h.data).join()).toContain('a prompt the operator keeps');
 });
 
 test('BullMQ’s event stream of a key queue stays bounded (nothing reads it)', async () => {
-  stack = await startStack({ keys: 1, env: { KEY_MIN_INTERVAL_MS: '0', KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0' } });
+  const stack = stopLater(await startStack({ keys: 1, env: { KEY_MIN_INTERVAL_MS: '0', KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0' } }));
   // Each request writes about five events; 120 requests would leave 600 entries untrimmed.
   for (let round = 0; round < 12; round++) {
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => chat(stack!.url, `event ${round}.${i}`)));
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => chat(stack.url, `event ${round}.${i}`)));
     for (const a of answers) expect(a.status).toBe(200);
   }
   const streams = (await stack.redis.keys(`${stack.prefix}:key-*:events`)).filter(Boolean);
