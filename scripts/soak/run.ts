@@ -200,16 +200,36 @@ async function main(): Promise<boolean> {
     }
   };
 
+  const started = Date.now();
+  // Redis memory of this run's keys (MEMORY USAGE over its prefix), sampled every 20 s: it must stay flat.
+  const memorySamples: string[] = [];
+  const sampleMemory = async (): Promise<void> => {
+    let all = 0;
+    let owners = 0;
+    let cursor = '0';
+    do {
+      const [nextCursor, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = nextCursor;
+      for (const key of found) {
+        const bytes = (await redis.memory('USAGE', key)) ?? 0;
+        all += bytes;
+        if (key.includes(':generation:')) owners += bytes;
+      }
+    } while (cursor !== '0');
+    memorySamples.push(`${Math.round((Date.now() - started) / 1000)} s: ${Math.round(all / 1024)} KB (${Math.round((all - owners) / 1024)} KB without generation owners)`);
+  };
+  const memoryTimer = setInterval(() => void sampleMemory().catch(() => undefined), 20_000);
+
   let next = 0;
   const loop = async (): Promise<void> => {
     while (Date.now() < deadline && next < MAX_REQUESTS) await one(next++);
   };
-  const started = Date.now();
   const progress = setInterval(() => {
     process.stdout.write(`\r${Math.round((Date.now() - started) / 1000)} s: sent ${outcome.sent}, answered ${outcome.answered}, kills ${kills}   `);
   }, 1000);
   await Promise.all(Array.from({ length: CONCURRENCY }, loop));
   clearInterval(progress);
+  clearInterval(memoryTimer);
   clearInterval(faultTimer);
   clearInterval(killTimer);
   process.stdout.write('\n');
@@ -229,6 +249,7 @@ async function main(): Promise<boolean> {
     ['upstream requests (incl. retries, re-runs after kills)', records.length],
     ['worker kills', kills],
     ['limit violations at the fake upstream', violations.length],
+    ['Redis memory of the run’s keys, every 20 s', memorySamples.join('; ') || 'n/a'],
   ];
   console.log('\n| measure | value |\n| --- | --- |');
   for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
