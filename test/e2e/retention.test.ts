@@ -48,7 +48,7 @@ test('JOB_RETENTION_SECONDS keeps finished jobs for Bull Board, and removes them
 /** Every job hash of the key queues, finished ones included. */
 const jobHashes = async (s: Stack): Promise<Record<string, string>[]> => {
   const hashes: Record<string, string>[] = [];
-  for (const key of await s.redis.keys(`${s.prefix}:key-*`)) {
+  for (const key of await s.redis.keys(`${s.prefix}:{key-*`)) {
     if ((await s.redis.type(key)) !== 'hash' || key.endsWith(':meta')) continue;
     hashes.push(await s.redis.hgetall(key));
   }
@@ -88,7 +88,7 @@ test('BullMQ’s event stream of a key queue stays bounded (nothing reads it)', 
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => chat(stack.url, `event ${round}.${i}`)));
     for (const a of answers) expect(a.status).toBe(200);
   }
-  const streams = (await stack.redis.keys(`${stack.prefix}:key-*:events`)).filter(Boolean);
+  const streams = (await stack.redis.keys(`${stack.prefix}:{key-*:events`)).filter(Boolean);
   expect(streams.length).toBeGreaterThan(0);
   // An approximate trim to 0 keeps at most one stream node (stream-node-max-entries, 100 by default).
   for (const stream of streams) expect(await stack.redis.xlen(stream)).toBeLessThanOrEqual(100);
