@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Cluster } from 'ioredis';
-import { answerOf, chat } from '../support/client.js';
+import { answerOf, chat, waitFor } from '../support/client.js';
+import { MODEL } from '../support/fixtures.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { expectWithinLimits } from '../support/limits.js';
 import { LocalCluster, clusterToolsMissing } from '../support/local-cluster.js';
@@ -73,6 +74,35 @@ describe.skipIf(missing !== undefined)('on a Redis Cluster of three masters', ()
     const records = completions(await s.sim.records());
     expect(records).toHaveLength(6);
     expectWithinLimits(records, { perDay: 3 }, s.keys);
+    expect(s.logs()).not.toMatch(/CROSSSLOT|non local key|do not hash to the same slot|same slots allocation group/);
+  });
+
+  test('background work: async jobs go through the backlog and the dispatcher and come back on the cluster', async () => {
+    const s = await start(2, { KEY_MIN_INTERVAL_MS: '50', KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0' });
+    const post = async (content: string): Promise<string> => {
+      const r = await fetch(`${s.url}/v1/async/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content }] }),
+      });
+      expect(r.status).toBe(202);
+      return String(((await r.json()) as { id: string }).id);
+    };
+    const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => post(`cluster async ${i}`)));
+    for (const [i, id] of ids.entries()) {
+      const done = await waitFor(async () => {
+        const body = (await (await fetch(`${s.url}/v1/async/jobs/${id}`)).json()) as {
+          status: string;
+          response?: { status_code: number; body: { choices: { message: { content: string } }[] } };
+        };
+        return body.status === 'completed' ? body : undefined;
+      }, `async job ${i} to complete`, 20_000);
+      expect(done.response?.status_code).toBe(200);
+      expect(done.response?.body.choices[0]?.message.content).toBe(`echo: cluster async ${i}`);
+    }
+    const records = completions(await s.sim.records());
+    expect(records).toHaveLength(6);
+    expectWithinLimits(records, { minIntervalMs: 50 }, s.keys);
     expect(s.logs()).not.toMatch(/CROSSSLOT|non local key|do not hash to the same slot|same slots allocation group/);
   });
 });

@@ -152,7 +152,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   workers.push(paid);
   for (const w of workers) void w.run();
   // Async jobs and batch lines: moved from their backlog into these queues as keys have room.
-  const backgroundReader = createWorkerRedis(config.redisUrl, 'ork-worker-background');
+  const backgroundReader = createWorkerRedis(config, 'ork-worker-background');
   backgroundReader.on('error', () => undefined);
   const background = startBackgroundWork({ config, redis, blocking: backgroundReader, queues, logger });
   logger.info({ keys: keys.length, concurrency: config.keyConcurrency }, 'key workers started');
