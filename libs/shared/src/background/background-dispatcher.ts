@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { Logger } from 'pino';
 import type { KeyLimits } from '../config/config.js';
-import { requestQuota } from '../accounts/request-quota.js';
+import { requestQuota, type RequestQuota } from '../accounts/request-quota.js';
 import { JobName, type UpstreamJobData } from '../jobs/upstream-job.js';
 import type { KeyQueues } from '../queues/key-queues.js';
 import { releaseReservation, routeRequest, type RouteDecision } from '../routing/key-router.js';
@@ -131,7 +131,7 @@ export class BackgroundDispatcher {
     const { redis, backlog, queues } = this.o;
     const items = await Promise.all(plan.map((p) => backlog.item(p.itemId)));
     const stopped = new Map<string, boolean>();
-    const runnable: { p: Peeked; item: BackgroundItem; request: BackgroundRequest }[] = [];
+    const runnable: { p: Peeked; item: BackgroundItem; request: BackgroundRequest; quota: RequestQuota }[] = [];
     for (const [i, p] of plan.entries()) {
       const item = items[i];
       if (!item?.request || item.status !== 'queued') {
@@ -147,22 +147,24 @@ export class BackgroundDispatcher {
         }
         if (isStopped) continue;
       }
-      runnable.push({ p, item, request: item.request });
+      runnable.push({ p, item, request: item.request, quota: requestQuota(item.request.body) });
     }
     const decisions = await Promise.all(
-      runnable.map(({ item, request }) =>
+      runnable.map(({ item, quota }) =>
         routeRequest(redis, {
           requestId: item.id,
           bases: queues.bases(),
           limits: this.o.limits,
           maxWaitMs: this.o.aheadMs,
           accountMap: queues.redisKeys.accountOfKey(),
-          quota: requestQuota(request.body),
+          quota,
         }),
       ),
     );
+    const release = (keyId: string, requestId: string, quota: RequestQuota): Promise<void> =>
+      releaseReservation(redis, { accountMap: queues.redisKeys.accountOfKey(), base: queues.redisKeys.keyBase(keyId), requestId, quota });
     let blocked: Exclude<RouteDecision, { kind: 'routed' }> | undefined;
-    const routed: { p: Peeked; item: BackgroundItem; request: BackgroundRequest; keyId: string }[] = [];
+    const routed: { p: Peeked; item: BackgroundItem; request: BackgroundRequest; quota: RequestQuota; keyId: string }[] = [];
     for (const [i, d] of decisions.entries()) {
       const r = runnable[i];
       if (!r) continue;
@@ -172,7 +174,7 @@ export class BackgroundDispatcher {
       }
       const key = queues.keys[d.index];
       if (!key) throw new Error('router returned an unknown key');
-      if (blocked) await releaseReservation(redis, { accountMap: queues.redisKeys.accountOfKey(), base: queues.redisKeys.keyBase(key.id), requestId: r.item.id, quota: requestQuota(r.request.body) });
+      if (blocked) await release(key.id, r.item.id, r.quota);
       else routed.push({ ...r, keyId: key.id });
     }
     const now = Date.now();
@@ -180,9 +182,8 @@ export class BackgroundDispatcher {
     const taken = await Promise.all(routed.map((r) => backlog.commit(r.p, this.weight(r.p.clientId), deadline + LOST_GRACE_MS, r.keyId)));
     await Promise.all(
       routed.map(async (r, i) => {
-        const quota = requestQuota(r.request.body);
-        if (!taken[i]) return releaseReservation(redis, { accountMap: queues.redisKeys.accountOfKey(), base: queues.redisKeys.keyBase(r.keyId), requestId: r.item.id, quota });
-        await queues.queueFor(r.keyId, quota).add(JobName.Upstream, this.jobData(r.item, r.request, r.keyId, now, deadline), {
+        if (!taken[i]) return release(r.keyId, r.item.id, r.quota);
+        await queues.queueFor(r.keyId, r.quota).add(JobName.Upstream, this.jobData(r.item, r.request, r.quota, r.keyId, now, deadline), {
           jobId: r.item.id,
           priority: backgroundPriority(r.item.lane),
           ...queues.retention,
@@ -195,8 +196,7 @@ export class BackgroundDispatcher {
     return { dispatched: taken.filter(Boolean).length, ...(blocked ? { blocked } : {}) };
   }
 
-  private jobData(item: BackgroundItem, request: BackgroundRequest, keyId: string, now: number, deadline: number): UpstreamJobData {
-    const quota = requestQuota(request.body);
+  private jobData(item: BackgroundItem, request: BackgroundRequest, quota: RequestQuota, keyId: string, now: number, deadline: number): UpstreamJobData {
     return {
       requestId: item.id,
       replyTo: BACKGROUND_REPLY_TO,
