@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Cluster } from 'ioredis';
+import OpenAI, { toFile } from 'openai';
 import { answerOf, chat, waitFor } from '../support/client.js';
 import { MODEL } from '../support/fixtures.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -77,7 +78,7 @@ describe.skipIf(missing !== undefined)('on a Redis Cluster of three masters', ()
     expect(s.logs()).not.toMatch(/CROSSSLOT|non local key|do not hash to the same slot|same slots allocation group/);
   });
 
-  test('background work: async jobs go through the backlog and the dispatcher and come back on the cluster', async () => {
+  test('background work: async jobs and a Batch upload go through the backlog and the dispatcher and come back on the cluster', async () => {
     const s = await start(2, { KEY_MIN_INTERVAL_MS: '50', KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0' });
     const post = async (content: string): Promise<string> => {
       const r = await fetch(`${s.url}/v1/async/chat/completions`, {
@@ -100,8 +101,27 @@ describe.skipIf(missing !== undefined)('on a Redis Cluster of three masters', ()
       expect(done.response?.status_code).toBe(200);
       expect(done.response?.body.choices[0]?.message.content).toBe(`echo: cluster async ${i}`);
     }
+
+    // A Batch upload through the openai SDK: the file, the batch, its lines and its output file.
+    const openai = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const lines = [
+      ...Array.from({ length: 4 }, (_, i) =>
+        JSON.stringify({ custom_id: `c-${i}`, method: 'POST', url: '/v1/chat/completions', body: { model: MODEL, messages: [{ role: 'user', content: `cluster line ${i}` }] } }),
+      ),
+      '{not json',
+    ];
+    const file = await openai.files.create({ file: await toFile(Buffer.from(`${lines.join('\n')}\n`), 'input.jsonl'), purpose: 'batch' });
+    const created = await openai.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    const batch = await waitFor(async () => {
+      const b = await openai.batches.retrieve(created.id);
+      return b.status === 'completed' ? b : undefined;
+    }, 'the batch to complete', 20_000);
+    expect(batch.request_counts).toEqual({ total: 5, completed: 4, failed: 1 });
+    const output = (await (await openai.files.content(batch.output_file_id ?? '')).text()).trim().split('\n');
+    expect(output.map((l) => (JSON.parse(l) as { custom_id: string }).custom_id).sort()).toEqual(['c-0', 'c-1', 'c-2', 'c-3']);
+
     const records = completions(await s.sim.records());
-    expect(records).toHaveLength(6);
+    expect(records).toHaveLength(10);
     expectWithinLimits(records, { minIntervalMs: 50 }, s.keys);
     expect(s.logs()).not.toMatch(/CROSSSLOT|non local key|do not hash to the same slot|same slots allocation group/);
   });
