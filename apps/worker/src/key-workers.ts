@@ -21,7 +21,8 @@ import {
 import type { Logger } from 'pino';
 import { upstreamJobHandler } from './job-handler.js';
 import { SlotLine } from './slot-line.js';
-import { IDLE_BLOCK_SECONDS } from './worker-options.js';
+import { IDLE_BLOCK_SECONDS, LOCK_DURATION_MS, MAX_STALLED_COUNT, STALLED_INTERVAL_MS } from './worker-options.js';
+import { StalledJobCheck } from './stalled-check.js';
 import { startKeyProbe } from './key-probe.js';
 import { AccountDiscovery } from './account-discovery.js';
 import { startPaidWorker } from './paid-worker.js';
@@ -98,6 +99,8 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
 
   const forgetPrompts = config.jobRetentionSeconds > 0 && !config.jobRetentionKeepPrompts;
   const contexts = new Map<string, KeyWorkerContext>();
+  const keyWorkers = new Map<string, Worker<UpstreamJobData, UpstreamJobResult>>();
+  const stalledCheck = new StalledJobCheck({ redis, activeSetKey: redisKeys.keyQueuesWithActiveJobs(), workers: keyWorkers, logger });
   const workers = keys.map((key) => {
     const log = logger.child({ keyId: key.id });
     const queueName = keyQueueName(key.id);
@@ -119,7 +122,15 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       logger: log,
     };
     contexts.set(key.id, ctx);
-    const handle = upstreamJobHandler({ contextFor: () => ctx, forgetPrompts });
+    const run = upstreamJobHandler({ contextFor: () => ctx, forgetPrompts });
+    const handle = async (job: Parameters<typeof run>[0]): Promise<UpstreamJobResult> => {
+      stalledCheck.jobStarted(key.id);
+      try {
+        return await run(job);
+      } finally {
+        stalledCheck.jobFinished(key.id);
+      }
+    };
     const worker = new Worker<UpstreamJobData, UpstreamJobResult>(queueName, handle, {
       connection: bullmq,
       prefix,
@@ -130,14 +141,17 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       limiter: { max: interval > 0 ? 1 : 1_000_000_000, duration: Math.min(Math.max(interval, 1), SLOT_LEAD_MS / 2) },
       autorun: false,
       // A worker that dies mid-job loses its lock within 10 s and another worker re-runs the job
-      // (at least once: an upstream call that was already sent is sent again).
-      lockDuration: 10_000,
-      stalledInterval: 5_000,
-      maxStalledCount: 3,
+      // (at least once: an upstream call that was already sent is sent again). The stalled check
+      // runs from stalledCheck, on queues with active jobs only; these settings are still its own.
+      lockDuration: LOCK_DURATION_MS,
+      stalledInterval: STALLED_INTERVAL_MS,
+      maxStalledCount: MAX_STALLED_COUNT,
+      skipStalledCheck: true,
       drainDelay: IDLE_BLOCK_SECONDS,
       ...queues.retention,
     });
     worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
+    keyWorkers.set(key.id, worker);
     return worker;
   });
   const paid = startPaidWorker(contexts, {
@@ -151,6 +165,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   paid.on('error', (err) => logger.warn({ err: err.message }, 'paid worker error'));
   workers.push(paid);
   for (const w of workers) void w.run();
+  stalledCheck.start();
   // Async jobs and batch lines: moved from their backlog into these queues as keys have room.
   const backgroundReader = createWorkerRedis(config, 'ork-worker-background');
   backgroundReader.on('error', () => undefined);
@@ -164,6 +179,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       accounts.stop();
       await background.close();
       clearInterval(cleaner);
+      await stalledCheck.stop();
       await Promise.all(workers.map((w) => w.close()));
       await queues.close();
       cancels.close();

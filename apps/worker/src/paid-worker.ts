@@ -2,7 +2,7 @@ import { Worker } from 'bullmq';
 import type { RedisClient } from '@ork/shared';
 import { PAID_QUEUE_NAME, queuePrefix, type JobRetention, type UpstreamJobData, type UpstreamJobResult } from '@ork/shared';
 import { upstreamJobHandler } from './job-handler.js';
-import { IDLE_BLOCK_SECONDS } from './worker-options.js';
+import { IDLE_BLOCK_SECONDS, LOCK_DURATION_MS, MAX_STALLED_COUNT, STALLED_INTERVAL_MS } from './worker-options.js';
 import type { KeyWorkerContext } from './worker-context.js';
 
 export interface PaidWorkerOptions {
@@ -38,9 +38,10 @@ export function startPaidWorker(contexts: ReadonlyMap<string, KeyWorkerContext>,
     // BullMQ's manual rate limiting needs a limiter; this one never binds.
     limiter: { max: 1_000_000_000, duration: 1_000 },
     autorun: false,
-    lockDuration: 10_000,
-    stalledInterval: 5_000,
-    maxStalledCount: 3,
+    // One queue: BullMQ's own stalled-job check (one script per 5 s) costs nothing worth saving.
+    lockDuration: LOCK_DURATION_MS,
+    stalledInterval: STALLED_INTERVAL_MS,
+    maxStalledCount: MAX_STALLED_COUNT,
     drainDelay: IDLE_BLOCK_SECONDS,
     ...o.retention,
   });

@@ -152,6 +152,15 @@ export class RedisKeys {
     return `${this.root}:api-alive:${instanceId}`;
   }
 
+  /**
+   * Zset: key ids on whose queue some worker process holds (or held) an active job, scored by
+   * when it last said so (epoch ms). Workers run BullMQ's stalled-job check only on these queues
+   * (and on all of them in a sweep now and then). Derived state: safe to delete.
+   */
+  keyQueuesWithActiveJobs(): string {
+    return `${this.root}:queues-active`;
+  }
+
   /** One stored Idempotency-Key answer, by the sha256 of its scope and key. */
   idempotency(hash: string): string {
     return `${this.root}:idem:${hash}`;
