@@ -5,6 +5,7 @@ import { startStack, type Stack } from '../support/stack.js';
 import { WORKER_MAIN, runProcess } from '../support/processes.js';
 import { BodyReader, parseSse, streamedText } from '../support/sse.js';
 import { expectWithinLimits } from '../support/limits.js';
+import { RedisKeys } from '@ork/shared';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -76,6 +77,25 @@ test('SIGKILL mid-burst with the minute and day limits binding: re-runs count as
   expect(sent.size).toBeGreaterThanOrEqual(results.filter((r) => r.status === 200).length);
   await waitFor(async () => idle(await readStatus(s.url)), 'every queue to be empty', 30_000);
   expect((await readStatus(s.url)).keys.map((k) => k.today.started)).toEqual([caps.perDay, caps.perDay, caps.perDay]);
+});
+
+test('a job left active by a worker that died while no other ran is re-run by the next worker at start-up, even with its queue long idle', async () => {
+  stack = await startStack({ keys: 1, workerProcesses: 1, env: limits, simulatorEnv: { SIM_LATENCY_MS: '3000' } });
+  const s = stack;
+  const pending = chat(s.url, 'left behind');
+  await waitFor(async () => completions(await s.sim.records()).length >= 1, 'the request upstream');
+  await s.processes[0]!.stop('SIGKILL');
+  // As if the dead worker's last word were older than the window in which queues are checked for
+  // stalled jobs (everything down for minutes): only the start-up sweep can find the job now.
+  await s.redis.del(new RedisKeys(s.prefix).keyQueuesWithActiveJobs());
+  s.processes.push(runProcess(WORKER_MAIN, s.env));
+
+  const result = await pending;
+  expect(result.status).toBe(200);
+  expect(answerOf(result.body)).toBe('echo: left behind');
+  expect(s.logs()).toContain('moved stalled jobs back to their queue');
+  // At least once: the dead worker's request reached upstream, and so did the re-run.
+  expect(completions(await s.sim.records())).toHaveLength(2);
 });
 
 test('SIGTERM drains: active requests finish, waiting ones stay queued for the next worker', async () => {

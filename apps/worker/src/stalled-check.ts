@@ -1,6 +1,6 @@
 import type { RedisClient } from '@ork/shared';
 import type { Logger } from 'pino';
-import { STALLED_INTERVAL_MS } from './worker-options.js';
+import { LOCK_DURATION_MS, STALLED_INTERVAL_MS } from './worker-options.js';
 
 /** What the check needs of a key queue's BullMQ Worker: its backend runs BullMQ's own stalled-jobs script. */
 export interface StalledCheckable {
@@ -29,8 +29,12 @@ export interface StalledCheckOptions {
 export const ACTIVE_RECENTLY_MS = 120_000;
 /** A full sweep: jobs stranded while every worker was down (or never announced) wait at most this. */
 export const SWEEP_EVERY_MS = 300_000;
-/** BullMQ's stalled script marks active jobs on one call and moves those still unlocked on the next. */
-const PASSES_PER_SWEEP = 2;
+/**
+ * BullMQ's stalled script marks active jobs on one call and moves those still unlocked on the next;
+ * the last pass comes a whole lock duration after the first, so a lock still alive at the first
+ * pass (its worker died just before) has expired by then.
+ */
+const PASSES_PER_SWEEP = Math.ceil(LOCK_DURATION_MS / STALLED_INTERVAL_MS) + 1;
 /** Entries this much older than the window are dropped at a sweep (keys no longer configured). */
 const TRIM_AFTER_WINDOWS = 10;
 
