@@ -102,7 +102,7 @@ export class StalledJobCheck {
     // script's guard (stalled-check key, PX stalledInterval) lets a check through.
     this.timer = setTimeout(() => {
       this.tick = this.runTick()
-        .catch((err: unknown) => this.o.logger.warn({ err }, 'stalled-job check failed; next time'))
+        .catch((err: unknown) => this.o.logger.debug({ err }, 'stalled-job check failed (Redis down?); next time'))
         .finally(() => this.schedule(this.intervalMs));
     }, ms);
   }
@@ -113,13 +113,14 @@ export class StalledJobCheck {
       this.sweepPassesLeft = PASSES_PER_SWEEP;
       this.nextSweepAt = now + this.sweepEveryMs;
     }
-    const recent = await this.recentQueues(now);
-    let ids = recent;
-    if (this.sweepPassesLeft > 0) {
-      this.sweepPassesLeft--;
-      ids = [...this.o.workers.keys()];
-      await this.o.redis.zremrangebyscore(this.o.activeSetKey, '-inf', now - TRIM_AFTER_WINDOWS * this.recentMs);
-    }
+    const sweeping = this.sweepPassesLeft > 0;
+    if (sweeping) this.sweepPassesLeft--;
+    // A sweep checks every queue whatever the set says, so a failed read does not stop it.
+    const recent = await this.recentQueues(now, sweeping).catch((err: unknown) => {
+      if (!sweeping) throw err;
+      return [];
+    });
+    const ids = sweeping ? [...this.o.workers.keys()] : recent;
     const checks = ids.flatMap((id) => {
       const worker = this.o.workers.get(id);
       return worker ? [worker.backend.moveStalledJobsToWait().then((moved) => ({ id, moved }))] : [];
@@ -131,10 +132,11 @@ export class StalledJobCheck {
   }
 
   /** Says which queues this process holds jobs on, and reads which ones any process did lately: one round trip. */
-  private async recentQueues(now: number): Promise<string[]> {
+  private async recentQueues(now: number, trim: boolean): Promise<string[]> {
     const pipeline = this.o.redis.pipeline();
     const held = [...this.activeHere.keys()];
     if (held.length > 0) pipeline.zadd(this.o.activeSetKey, ...held.flatMap((id) => [now, id]));
+    if (trim) pipeline.zremrangebyscore(this.o.activeSetKey, '-inf', now - TRIM_AFTER_WINDOWS * this.recentMs);
     pipeline.zrangebyscore(this.o.activeSetKey, now - this.recentMs, '+inf');
     const replies = (await pipeline.exec()) ?? [];
     for (const id of held) this.announcedAt.set(id, now);
