@@ -8,7 +8,9 @@
  *   idle-keys    1,000 keys on one worker process: start-up, connections, RSS, idle CPU and commands
  *   queued       BENCH_QUEUED (default 100,000) requests queued at once: enqueue rate, bytes each, API RSS, drain
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect as netConnect } from 'node:net';
 import { Redis } from 'ioredis';
 import { checkLimits, type SimRecord } from '@ork/simulator';
@@ -20,6 +22,7 @@ import { CHILD_CWD, CHILD_OPTIONS, startSimulator } from './stack.js';
 import { chatBody, createClient } from './load.js';
 import type { BenchOptions, ScenarioResult } from './result.js';
 import { int, ms } from './stats.js';
+import { summarisePacingTrace } from './pacing-trace.js';
 
 const LIMITS_OFF = { KEY_MIN_INTERVAL_MS: '0', KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0', KEY_CONCURRENCY: '256' };
 
@@ -221,8 +224,19 @@ export async function pacing({ quick, progress }: BenchOptions): Promise<Scenari
   const keys = 64;
   const n = quick ? 640 : 2_000;
   const interval = 100;
-  const env = { KEY_MIN_INTERVAL_MS: String(interval), KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0', NODE_ENV: 'test', TEST_HOOKS: 'true' };
+  // BENCH_PACING_TRACE=1: the worker traces each slot's steps (pacing-trace.ts), summarised below.
+  const traceFile = process.env.BENCH_PACING_TRACE === '1' ? join(tmpdir(), `ork-pacing-trace-${process.pid}.jsonl`) : '';
+  if (traceFile !== '') rmSync(traceFile, { force: true });
+  const env = {
+    KEY_MIN_INTERVAL_MS: String(interval),
+    KEY_REQUESTS_PER_MINUTE: '0',
+    KEY_REQUESTS_PER_DAY: '0',
+    NODE_ENV: 'test',
+    TEST_HOOKS: 'true',
+    PACING_TRACE_FILE: traceFile,
+  };
   const s = await startScaleStack(keys, env);
+  let burstStart = 0;
   const problems: string[] = [];
   const rows: string[][] = [];
   let ratio = NaN;
@@ -234,6 +248,7 @@ export async function pacing({ quick, progress }: BenchOptions): Promise<Scenari
     await s.sim.control.reset();
     progress(`pacing: ${n} requests at once over ${keys} keys at ${interval} ms`);
     const t0 = performance.now();
+    burstStart = Date.now();
     const burst = pipelinedBurst(port, n, 100, 'pace');
     await burst.done;
     const makespan = performance.now() - t0;
@@ -266,12 +281,17 @@ export async function pacing({ quick, progress }: BenchOptions): Promise<Scenari
   } finally {
     await stopScaleStack(s);
   }
+  const notes = ['Gaps are between departures as the worker stamps them (TEST_HOOKS), the promise checked exactly; makespan is from the first send to the last answer at the client.'];
+  if (traceFile !== '') {
+    const table = summarisePacingTrace(traceFile, burstStart);
+    notes.push(`Slot trace (BENCH_PACING_TRACE=1), ms, phase: p50 / p90 / mean (n): ${table.map(([name, p50, p90, mean, count]) => `${name}: ${p50} / ${p90} / ${mean} (${count})`).join('; ')}`);
+  }
   return result(
     'pacing',
     `Pacing at scale (${n} requests at once, ${keys} keys, KEY_MIN_INTERVAL_MS=${interval}, other limits off, 1 API + 1 worker, own redis-server)`,
     ['makespan ms', 'ideal ms (n / keys × interval)', 'ratio', 'per-key span / ideal', 'gap between a key’s departures p50 / p90 / mean ms', 'violations'],
     rows,
-    ['Gaps are between departures as the worker stamps them (TEST_HOOKS), the promise checked exactly; makespan is from the first send to the last answer at the client.'],
+    notes,
     problems,
     [{ name: 'pacing makespan / ideal', value: ms(ratio, 2), target: '≤ 1.05', met: ratio <= 1.05 }],
   );

@@ -30,8 +30,12 @@ export type Attempt =
 export async function callUpstream(
   ctx: KeyWorkerContext,
   data: ParsedUpstreamJob,
-  /** This start in the minute window (startMember()), moved to the departure time on commit. */
-  member: string,
+  start: {
+    /** This start in the minute window (startMember()), moved to the departure time on commit. */
+    member: string;
+    /** Called once the departure is committed (the next start on the key counts from it). */
+    committed: () => void;
+  },
   signal: AbortSignal,
   log: Logger,
   /** How long the request queued before this call; reported back with the answer. */
@@ -42,17 +46,20 @@ export async function callUpstream(
   let sentAt = 0;
   const onSent = (): void => {
     sentAt = performance.timeOrigin + performance.now();
+    ctx.trace.mark(ctx.key.id, data.requestId, 'sent');
     // Without spacing there is nothing to hold back; the grant already counted the start.
     // Paid-model requests are neither spaced nor in the account's minute.
     if (ctx.limits.minIntervalMs === 0 || data.quota === 'paid') return;
-    commit = commitStart(ctx.redis, ctx.slot, member, ctx.limits).catch((err: unknown) =>
-      log.error({ err }, 'could not record the request start'),
-    );
+    commit = commitStart(ctx.slotRedis, ctx.slot, start.member, ctx.limits).then(
+      () => ctx.trace.mark(ctx.key.id, data.requestId, 'commit-answered'),
+      (err: unknown) => log.error({ err }, 'could not record the request start'),
+    ).finally(start.committed);
   };
   const dialect = ENDPOINTS[data.endpoint].sseDialect;
   const relay = data.stream
     ? new StreamRelay(ctx.replies, data.replyTo, data.requestId, { keyId: ctx.key.id, queueWaitMs }, dialect)
     : undefined;
+  ctx.trace.mark(ctx.key.id, data.requestId, 'dispatch');
   try {
     const response = await ctx.upstream.send(
       { endpoint: data.endpoint, secret: ctx.key.secret, body: data.body, headers: data.headers, stream: data.stream, signal, onSent },

@@ -21,6 +21,7 @@ import {
 import type { Logger } from 'pino';
 import { upstreamJobHandler } from './job-handler.js';
 import { SlotLine } from './slot-line.js';
+import { PacingTrace } from './pacing-trace.js';
 import { IDLE_BLOCK_SECONDS, LOCK_DURATION_MS, MAX_STALLED_COUNT, STALLED_INTERVAL_MS } from './worker-options.js';
 import { StalledJobCheck } from './stalled-check.js';
 import { startKeyProbe } from './key-probe.js';
@@ -56,21 +57,29 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
   const bullmq = createWorkerRedis(config, 'ork-worker');
   const redis = createWorkerRedis(config, 'ork-worker-own');
   const subscriber = createWorkerRedis(config, 'ork-worker-cancel');
+  // acquire.lua and commit.lua sit between two departures on a key: never queued behind replies.
+  const slotRedis = createWorkerRedis(config, 'ork-worker-slots');
   await connectRedis(bullmq, config);
   await connectRedis(redis, config);
+  await connectRedis(slotRedis, config);
   await connectRedis(subscriber, config);
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+  slotRedis.on('error', () => undefined);
   bullmq.on('error', () => undefined);
   subscriber.on('error', () => undefined);
 
   const redisKeys = new RedisKeys(config.redisPrefix);
   // Test suite only (TEST_HOOKS needs NODE_ENV=test): the test clock and departure stamps.
-  if (config.testHooks) useTestClock(redis, redisKeys.testClockOffset());
+  if (config.testHooks) {
+    useTestClock(redis, redisKeys.testClockOffset());
+    useTestClock(slotRedis, redisKeys.testClockOffset());
+  }
   const upstream = new UpstreamClient(config.upstreamBaseUrl, config.upstreamBounds, { stampDepartures: config.testHooks });
   const replies = new ReplyWriter(redis, redisKeys);
   const cancels = new CancelListener(subscriber, redisKeys);
   await cancels.start();
   const interval = config.limits.minIntervalMs;
+  const trace = new PacingTrace(config.pacingTraceFile);
 
   // Shown by Bull Board as the job's processor; tells apart several worker processes.
   const workerName = `${hostname()}:${process.pid}`;
@@ -107,6 +116,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
     const prefix = queuePrefix(config.redisPrefix, queueName);
     const ctx: KeyWorkerContext = {
       redis,
+      slotRedis,
       redisKeys,
       limits: config.limits,
       key,
@@ -119,6 +129,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       cancels,
       metrics,
       slotLine: new SlotLine(),
+      trace,
       logger: log,
     };
     contexts.set(key.id, ctx);
@@ -185,7 +196,9 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       cancels.close();
       await upstream.close();
       await metrics.close();
+      trace.flush();
       redis.disconnect();
+      slotRedis.disconnect();
       bullmq.disconnect();
     })());
   return { workers, close };

@@ -55,7 +55,12 @@ export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstream
         break;
     }
     const queueWaitMs = data.enqueuedAt === undefined ? undefined : Math.max(0, Date.now() - data.enqueuedAt);
-    const attempt = await callUpstream(ctx, data, startMember(data.requestId, slot.startedToday), signal, log, queueWaitMs);
+    let attempt: Attempt;
+    try {
+      attempt = await callUpstream(ctx, data, { member: startMember(data.requestId, slot.startedToday), committed: slot.leave }, signal, log, queueWaitMs);
+    } finally {
+      slot.leave();
+    }
     const judged = judgeAttempt(attempt, Date.now(), data.quota, ctx.limits.perDay);
     recordAttempt(ctx, attempt, judged, queueWaitMs);
     if (attempt.kind === 'answer') {

@@ -4,10 +4,13 @@ import type { CancelListener, KeyLimits, KeyQueues, MetricsRecorder, RedisKeys, 
 import type { UpstreamClient } from './upstream/upstream-client.js';
 import type { AccountDiscovery } from './account-discovery.js';
 import type { SlotLine } from './slot-line.js';
+import type { PacingTrace } from './pacing-trace.js';
 
 /** Everything the job handler of one key needs; built once per key at start-up. */
 export interface KeyWorkerContext {
   redis: RedisClient;
+  /** acquire.lua and commit.lua only (with their queue holds): the round trips between two departures. */
+  slotRedis: RedisClient;
   redisKeys: RedisKeys;
   limits: KeyLimits;
   key: UpstreamKey;
@@ -25,5 +28,7 @@ export interface KeyWorkerContext {
   metrics: MetricsRecorder;
   /** This key's spaced jobs in this process take their slots in turn. */
   slotLine: SlotLine;
+  /** Benchmarks only: the time of each step of a spaced slot (PACING_TRACE_FILE). */
+  trace: PacingTrace;
   logger: Logger;
 }

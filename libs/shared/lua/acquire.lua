@@ -8,8 +8,10 @@
 -- The queue's BullMQ limiter key lives in the queue's own slot: the script cannot write it, so its
 -- reply says how to hold the queue back and key-slots.ts does it (hold: -1 leave it, 0 release,
 -- > 0 hold for that many ms). The hold only paces BullMQ's hand-outs; the limits are held here.
--- Returns {code, ms, hold}, codes from ACQUIRE (lua-constants.ts): granted (ms = the account's starts
---   today: names the start), waitHere ms, waitInQueue ms, cancelled, exhausted for today
+-- Returns {code, ms, hold, departIn}, codes from ACQUIRE (lua-constants.ts): granted (ms = the account's
+--   starts today: names the start; departIn = ms the worker waits, from this reply, before it sends:
+--   > 0 when the slot is a reservation within the horizon), waitHere ms (only while another granted
+--   request holds the send lock), waitInQueue ms, cancelled, exhausted for today
 --   (ms until the day resets), disabled (invalid, no credits), orphaned (its API process is gone),
 --   revoked (its client key was revoked or disabled)
 local base = ARGV[1]
@@ -35,6 +37,8 @@ local cancel_key = KEYS[1]
 local heartbeat_key = ARGV[15]
 local client_record = ARGV[16]
 local hold = -1
+-- A grant's wait before it may leave: > 0 for a reserved slot.
+local depart_in = 0
 local now = now_ms()
 
 -- The request's reservation, on the key and on its account (route.lua made both), and the
@@ -130,24 +134,33 @@ local function decide_free()
   end
 
   local sending = tonumber(redis.call('HGET', key_state(sbase), 'sendingUntil'))
+  local held = sending and sending > now
   local t = next_start(abase, sbase, now, interval, per_minute)
-  if sending and sending > now and t <= now then
+  if held and t <= now then
     -- The previous request has not left the worker yet; its commit moves `last` forward.
     return {ACQUIRE.waitHere, 2}
   end
+  -- When the request may leave: now, or a slot within the horizon reserved for it (below).
+  local at = now
   if t > now then
     local wait = t - now
     if wait > horizon then
       block_queue_until(t)
       return {ACQUIRE.waitInQueue, wait}
     end
-    block_queue_until(t + interval)
-    return {ACQUIRE.waitHere, wait}
+    if held then
+      block_queue_until(t + interval)
+      return {ACQUIRE.waitHere, wait}
+    end
+    at = t
   end
 
-  -- Granted: record the start everywhere it counts.
-  redis.call('HSET', key_state(sbase), 'last', now)
-  if interval > 0 then redis.call('HSET', key_state(sbase), 'sendingUntil', now + send_lock) end
+  -- Granted: record the start everywhere it counts. A reservation (at > now) holds the send lock
+  -- from now on, and the worker leaves no sooner than at - now after it has this reply, so its
+  -- departure is never before `at` whatever the clocks; the commit then moves `last` to the
+  -- real departure, as for a grant that leaves at once.
+  redis.call('HSET', key_state(sbase), 'last', at)
+  if interval > 0 then redis.call('HSET', key_state(sbase), 'sendingUntil', at + send_lock) end
   forget_state(sbase)
   drop_reservation()
   local function count_start(b, day)
@@ -161,12 +174,12 @@ local function decide_free()
   -- One member per start, never per request: a retried or re-run request starts again and must
   -- count again (keep in step with startMember() in key-slots.ts).
   local member = request_id .. ':' .. started
-  if per_minute > 0 then redis.call('ZADD', key_minute(abase), now, member) end
+  if per_minute > 0 then redis.call('ZADD', key_minute(abase), at, member) end
   if abase ~= base then
     -- The key's own share, for the status only (the limit is the account's).
     count_start(base, today)
     redis.call('ZREMRANGEBYSCORE', key_minute(base), '-inf', now - MINUTE_WINDOW_MS)
-    redis.call('ZADD', key_minute(base), now, member)
+    redis.call('ZADD', key_minute(base), at, member)
   end
   -- A start in the last second of a UTC day may arrive upstream after midnight: count it in both days.
   if (today + 1) * DAY_MS - now < 1000 then count_start(abase, today + 1) end
@@ -176,10 +189,12 @@ local function decide_free()
   else
     block_queue_until(next_start(abase, sbase, now, interval, per_minute))
   end
+  depart_in = at - now
   return reindexed({ACQUIRE.granted, started})
 end
 
 local reply
 if paid then reply = decide_paid() else reply = decide_free() end
 reply[3] = hold
+reply[4] = depart_in
 return reply

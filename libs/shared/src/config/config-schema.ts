@@ -162,10 +162,18 @@ export const configSchema = z
      * sets in Redis, and workers stamp each upstream request with its departure time.
      */
     TEST_HOOKS: bool,
+    /**
+     * Benchmarks only (refused unless NODE_ENV=test): a file the worker writes, on close, the time
+     * of each step of every spaced slot (acquire, sleep, departure, commit) to; see pacing-trace.ts.
+     */
+    PACING_TRACE_FILE: z.string().default(''),
   })
   .superRefine((c, ctx) => {
     if (c.TEST_HOOKS && c.NODE_ENV !== 'test') {
       ctx.addIssue({ code: 'custom', path: ['TEST_HOOKS'], message: 'is for the test suite only: it needs NODE_ENV=test' });
+    }
+    if (c.PACING_TRACE_FILE !== '' && c.NODE_ENV !== 'test') {
+      ctx.addIssue({ code: 'custom', path: ['PACING_TRACE_FILE'], message: 'is for benchmarks only: it needs NODE_ENV=test' });
     }
     if (c.AUTH_ENABLED && (c.AUTH_USERNAME === '' || c.AUTH_PASSWORD === '')) {
       ctx.addIssue({

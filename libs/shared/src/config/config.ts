@@ -85,6 +85,8 @@ export interface AppConfig {
   logPretty: boolean;
   /** TEST_HOOKS: the test clock and departure stamps (test/support/test-clock.ts); never on outside NODE_ENV=test. */
   testHooks: boolean;
+  /** PACING_TRACE_FILE: where the worker writes its slot trace on close ('' = no trace); benchmarks only. */
+  pacingTraceFile: string;
 }
 
 /** The contract's default, `redis://127.0.0.1:6379`, unless REDIS_DEFAULT_PORT moves its port. */
@@ -161,6 +163,7 @@ function toAppConfig(c: RawConfig, env: Record<string, string | undefined>): App
     logLevel: c.LOG_LEVEL,
     logPretty: c.LOG_PRETTY || c.NODE_ENV === 'development',
     testHooks: c.TEST_HOOKS,
+    pacingTraceFile: c.PACING_TRACE_FILE,
   };
 }
 

@@ -9,10 +9,20 @@ const acquireScript = new LuaScript('acquire');
 const commitScript = new LuaScript('commit');
 const holdScript = new LuaScript('queue-hold');
 
-/** How far ahead of its slot BullMQ hands a job to a worker, to absorb wake-up latency. */
+/** How far ahead of the key's next departure BullMQ hands out the job after it, to absorb fetch latency. */
 export const SLOT_LEAD_MS = 40;
 /** The longest a worker holds a job waiting for its slot; beyond that the job waits in its queue. */
 export const SLOT_HORIZON_MS = 250;
+
+/**
+ * How far ahead of its own slot a key's next job is handed out: one spacing plus the lead, so it
+ * is in line before the job ahead of it leaves and can reserve its slot the moment that one is
+ * committed (a slot never waits for a fetch); within the horizon, so a long spacing does not pull
+ * jobs out of their queue early.
+ */
+export function fetchLeadMs(limits: Pick<KeyLimits, 'minIntervalMs'>): number {
+  return Math.min(enforcedSpacingMs(limits) + SLOT_LEAD_MS, SLOT_HORIZON_MS - SLOT_LEAD_MS / 2);
+}
 /**
  * Spacing actually enforced between two departures on one key. Departures are what we promise
  * (each counts from the previous one's commit, so their gaps never fall below the interval); the
@@ -34,7 +44,12 @@ export function accountArgs(limits: KeyLimits): [string, number] {
 const SEND_LOCK_MS = 5_000;
 
 export type SlotDecision =
-  | { kind: 'granted'; startedToday: number }
+  /**
+   * `departAt` (performance.now() of this process): the request must not leave before it. A reserved
+   * slot lies ahead: departAt is the moment the reply arrived plus the wait acquire.lua asked, so
+   * the departure is never before the slot Redis reserved, whatever the clocks and however late.
+   */
+  | { kind: 'granted'; startedToday: number; departAt: number }
   | { kind: 'wait-here'; ms: number }
   | { kind: 'wait-in-queue'; ms: number }
   | { kind: 'cancelled' }
@@ -83,7 +98,7 @@ export async function acquireSlot(
       enforcedSpacingMs(limits),
       limits.perMinute,
       limits.perDay,
-      SLOT_LEAD_MS,
+      fetchLeadMs(limits),
       SLOT_HORIZON_MS,
       SEND_LOCK_MS,
       target.accountMap,
@@ -95,13 +110,16 @@ export async function acquireSlot(
       owner.heartbeatKey ?? '',
       owner.clientKeyRecord ?? '',
     ]);
+  const answeredAt = performance.now();
   const [code, ms] = pair(reply);
   const hold = Array.isArray(reply) ? Number(reply[2] ?? -1) : -1;
-  // Paces BullMQ's hand-outs only: a lost or late hold costs a job one more trip here, never a limit.
-  if (hold >= 0) await holdScript.run(redis, [target.limiterKey], ['set', hold]);
+  const departIn = Array.isArray(reply) ? Number(reply[3] ?? 0) : 0;
+  // Paces BullMQ's hand-outs only: a lost or late hold costs a job one more trip here, never a
+  // limit; so it is sent (before anything this caller sends next on the connection) but not waited for.
+  if (hold >= 0) holdScript.run(redis, [target.limiterKey], ['set', hold]).catch(() => undefined);
   switch (code) {
     case ACQUIRE_REPLY.granted:
-      return { kind: 'granted', startedToday: ms };
+      return { kind: 'granted', startedToday: ms, departAt: answeredAt + departIn };
     case ACQUIRE_REPLY.waitHere:
       return { kind: 'wait-here', ms };
     case ACQUIRE_REPLY.waitInQueue:
@@ -133,12 +151,14 @@ export async function commitStart(redis: RedisClient, target: SlotTarget, member
     member,
     enforcedSpacingMs(limits),
     limits.perMinute,
-    SLOT_LEAD_MS,
+    fetchLeadMs(limits),
     target.accountMap,
     limits.spacingScope ?? 'key',
     limits.perDay,
     limits.perDayExplicit ? 1 : 0,
   ]);
   const [, hold] = pair(reply);
-  if (hold > 0) await holdScript.run(redis, [target.limiterKey], ['extend', hold]);
+  // Sent before this returns (so before the next acquire on this connection), not waited for: the
+  // next job of the key asks for its slot at once.
+  if (hold > 0) holdScript.run(redis, [target.limiterKey], ['extend', hold]).catch(() => undefined);
 }
