@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { acquireSlot, commitStart, enforcedSpacingMs, startMember, type SlotTarget } from '../src/limits/key-slots.js';
+import { acquireSlot, commitStart, enforcedSpacingMs, fetchLeadMs, startMember, type SlotTarget } from '../src/limits/key-slots.js';
 import { msUntilNextUtcMidnight } from '../src/util/time.js';
 import type { KeyLimits } from '../src/config/config.js';
 import { redisFixture } from './redis-fixture.js';
@@ -30,8 +30,8 @@ describe('acquire.lua', () => {
     if (second.kind !== 'wait-in-queue') return;
     expect(second.ms).toBeGreaterThan(enforcedSpacingMs(l) - 100);
     expect(second.ms).toBeLessThanOrEqual(enforcedSpacingMs(l));
-    // The queue's BullMQ limiter is held until shortly before the slot.
-    expect(await fx.redis.pttl(target.limiterKey)).toBeGreaterThan(800);
+    // The queue's BullMQ limiter is held until shortly before the slot (fetchLeadMs() before it).
+    expect(await fx.redis.pttl(target.limiterKey)).toBeGreaterThan(enforcedSpacingMs(l) - fetchLeadMs(l) - 100);
   });
 
   test('the sliding minute: the (n+1)-th start in 61 s waits for the oldest to leave', async () => {
@@ -94,6 +94,24 @@ describe('acquire.lua', () => {
     } finally {
       for (const c of connections) c.disconnect();
     }
+  });
+
+  test('a slot within the horizon is reserved: granted now, left no sooner than the wait after the reply, and the lock holds others back', async () => {
+    const l = limits({ minIntervalMs: 100 });
+    const first = randomUUID();
+    expect((await acquireSlot(fx.redis, target, fx.keys.cancel(first), first, l)).kind).toBe('granted');
+    await commitStart(fx.redis, target, startMember(first, 1), l);
+    const committedAt = Number(await fx.redis.hget(`${target.base}:state`, 'last'));
+    const before = performance.now();
+    const second = await acquire(l);
+    expect(second.kind).toBe('granted');
+    if (second.kind !== 'granted') return;
+    // The reply says how long to wait from its arrival: never less than the rest of the spacing.
+    expect(second.departAt - before).toBeGreaterThan(enforcedSpacingMs(l) - 50);
+    expect(Number(await fx.redis.hget(`${target.base}:state`, 'last'))).toBe(committedAt + enforcedSpacingMs(l));
+    // Until the reserved request is committed, the next one is told to wait, never granted.
+    const third = await acquire(l);
+    expect(third.kind).toBe('wait-here');
   });
 
   test('while a granted request has not left the worker, the next one waits for its commit', async () => {

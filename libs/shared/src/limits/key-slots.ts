@@ -23,16 +23,18 @@ export const SLOT_HORIZON_MS = 250;
 export function fetchLeadMs(limits: Pick<KeyLimits, 'minIntervalMs'>): number {
   return Math.min(enforcedSpacingMs(limits) + SLOT_LEAD_MS, SLOT_HORIZON_MS - SLOT_LEAD_MS / 2);
 }
+
 /**
- * Spacing actually enforced between two departures on one key. Departures are what we promise
- * (each counts from the previous one's commit, so their gaps never fall below the interval); the
- * margin is for the receiver, which sees requests with network and scheduling jitter: 10 ms or 1 %,
- * whichever is larger. (2 ms was tried for pacing at 100 ms: the soak then saw arrivals 93-99 ms
- * apart at the fake upstream on this loaded machine, so the margin stays.)
+ * Spacing actually enforced between two departures on one key. Departures are what we promise, and
+ * they hold exactly at the interval without any margin: each counts from the previous one's commit,
+ * sent after the request is on its socket, and a reserved slot is waited for from the moment its
+ * grant arrived. The margin is for the receiver only, which sees requests with network jitter no
+ * margin can remove: 1 % of the interval (50 ms at the default 5 s), at least 2 ms. (It was at least
+ * 10 ms, which alone made a 100 ms spacing 9 % slower; see docs/BENCHMARKS.md "Pacing at scale".)
  */
 export function enforcedSpacingMs(limits: Pick<KeyLimits, 'minIntervalMs'>): number {
   if (limits.minIntervalMs === 0) return 0;
-  return limits.minIntervalMs + Math.max(10, Math.ceil(limits.minIntervalMs / 100));
+  return limits.minIntervalMs + Math.max(2, Math.ceil(limits.minIntervalMs / 100));
 }
 
 /** The account-related arguments every limit script takes after its own. */
