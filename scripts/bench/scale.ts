@@ -237,6 +237,7 @@ export async function pacing({ quick, progress }: BenchOptions): Promise<Scenari
   };
   const s = await startScaleStack(keys, env);
   let burstStart = 0;
+  let edges = '';
   const problems: string[] = [];
   const rows: string[][] = [];
   let ratio = NaN;
@@ -267,6 +268,10 @@ export async function pacing({ quick, progress }: BenchOptions): Promise<Scenari
       if (departed.length > 1) spans.push(((departed.at(-1) ?? NaN) - (departed[0] ?? NaN)) / ((departed.length - 1) * interval));
     }
     gaps.sort((a, b) => a - b);
+    // Where the makespan goes besides the keys' own spans: the first and last departures of each key.
+    const firsts = [...byKey.values()].map((list) => Math.min(...list.map((r) => r.departedAtMs ?? NaN)) - burstStart);
+    const lasts = [...byKey.values()].map((list) => Math.max(...list.map((r) => r.departedAtMs ?? NaN)) - burstStart);
+    edges = `first departure ${int(Math.min(...firsts))} ms after the first send (latest key's first: ${int(Math.max(...firsts))} ms); last departure at ${int(Math.max(...lasts))} ms, last answer at ${int(makespan)} ms`;
     const ideal = (n / keys) * interval;
     ratio = makespan / ideal;
     const mean = (a: number[]): number => a.reduce((x, y) => x + y, 0) / a.length;
@@ -281,7 +286,10 @@ export async function pacing({ quick, progress }: BenchOptions): Promise<Scenari
   } finally {
     await stopScaleStack(s);
   }
-  const notes = ['Gaps are between departures as the worker stamps them (TEST_HOOKS), the promise checked exactly; makespan is from the first send to the last answer at the client.'];
+  const notes = [
+    'Gaps are between departures as the worker stamps them (TEST_HOOKS), the promise checked exactly; makespan is from the first send to the last answer at the client.',
+    `Edges: ${edges}.`,
+  ];
   if (traceFile !== '') {
     const table = summarisePacingTrace(traceFile, burstStart);
     notes.push(`Slot trace (BENCH_PACING_TRACE=1), ms, phase: p50 / p90 / mean (n): ${table.map(([name, p50, p90, mean, count]) => `${name}: ${p50} / ${p90} / ${mean} (${count})`).join('; ')}`);
