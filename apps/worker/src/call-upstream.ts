@@ -33,8 +33,8 @@ export async function callUpstream(
   start: {
     /** This start in the minute window (startMember()), moved to the departure time on commit. */
     member: string;
-    /** Called once the departure is committed (the next start on the key counts from it). */
-    committed: () => void;
+    /** Called the moment the request has left (the next start on the key is spaced from it). */
+    departed: () => void;
   },
   signal: AbortSignal,
   log: Logger,
@@ -46,14 +46,19 @@ export async function callUpstream(
   let sentAt = 0;
   const onSent = (): void => {
     sentAt = performance.timeOrigin + performance.now();
+    start.departed();
     ctx.trace.mark(ctx.key.id, data.requestId, 'sent');
     // Without spacing there is nothing to hold back; the grant already counted the start.
     // Paid-model requests are neither spaced nor in the account's minute.
     if (ctx.limits.minIntervalMs === 0 || data.quota === 'paid') return;
-    commit = commitStart(ctx.slotRedis, ctx.slot, start.member, ctx.limits).then(
-      () => ctx.trace.mark(ctx.key.id, data.requestId, 'commit-answered'),
-      (err: unknown) => log.error({ err }, 'could not record the request start'),
-    ).finally(start.committed);
+    // A turn of the event loop later: the next job of the line asks for its slot first, so it can
+    // follow this start instead of waiting for the commit (a later commit is only more cautious).
+    commit = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => commitStart(ctx.slotRedis, ctx.slot, start.member, ctx.limits))
+      .then(
+        () => ctx.trace.mark(ctx.key.id, data.requestId, 'commit-answered'),
+        (err: unknown) => log.error({ err }, 'could not record the request start'),
+      );
   };
   const dialect = ENDPOINTS[data.endpoint].sseDialect;
   const relay = data.stream

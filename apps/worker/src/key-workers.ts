@@ -114,13 +114,19 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
     const log = logger.child({ keyId: key.id });
     const queueName = keyQueueName(key.id);
     const prefix = queuePrefix(config.redisPrefix, queueName);
+    const slotLine = new SlotLine();
     const ctx: KeyWorkerContext = {
       redis,
       slotRedis,
       redisKeys,
       limits: config.limits,
       key,
-      slot: { base: redisKeys.keyBase(key.id), limiterKey: new QueueKeys(prefix).toKey(queueName, 'limiter'), accountMap: redisKeys.accountOfKey() },
+      slot: {
+        base: redisKeys.keyBase(key.id),
+        limiterKey: new QueueKeys(prefix).toKey(queueName, 'limiter'),
+        accountMap: redisKeys.accountOfKey(),
+        line: slotLine.id,
+      },
       accounts,
       queues,
       maxAttempts: config.upstreamMaxAttempts,
@@ -128,7 +134,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
       replies,
       cancels,
       metrics,
-      slotLine: new SlotLine(),
+      slotLine,
       trace,
       logger: log,
     };

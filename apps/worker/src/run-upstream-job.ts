@@ -57,9 +57,10 @@ export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstream
     const queueWaitMs = data.enqueuedAt === undefined ? undefined : Math.max(0, Date.now() - data.enqueuedAt);
     let attempt: Attempt;
     try {
-      attempt = await callUpstream(ctx, data, { member: startMember(data.requestId, slot.startedToday), committed: slot.leave }, signal, log, queueWaitMs);
+      attempt = await callUpstream(ctx, data, { member: startMember(data.requestId, slot.startedToday), departed: slot.departed }, signal, log, queueWaitMs);
     } finally {
-      slot.leave();
+      // Not sent at all: as if it had left now (a later start only waits longer).
+      slot.departed();
     }
     const judged = judgeAttempt(attempt, Date.now(), data.quota, ctx.limits.perDay);
     recordAttempt(ctx, attempt, judged, queueWaitMs);

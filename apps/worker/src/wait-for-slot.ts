@@ -1,10 +1,10 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { ClientKeyNames, acquireSlot, commitStart, releaseReservation, sleep, startMember, type ParsedUpstreamJob, type SlotOwner } from '@ork/shared';
+import { ClientKeyNames, acquireSlot, commitStart, enforcedSpacingMs, releaseReservation, sleep, startMember, type ParsedUpstreamJob, type SlotOwner } from '@ork/shared';
 import type { KeyWorkerContext } from './worker-context.js';
 
 export type SlotOutcome =
-  /** `leave` lets the next job of the key's line ask for its slot: call it once this start is committed. */
-  | { kind: 'granted'; startedToday: number; leave: () => void }
+  /** Call `departed` the moment the request has left the worker (or will not): the next job of the key's line then asks for its slot. */
+  | { kind: 'granted'; startedToday: number; departed: () => void }
   | { kind: 'requeue'; waitMs: number }
   | { kind: 'cancelled' }
   | { kind: 'exhausted'; resetInMs: number }
@@ -41,9 +41,22 @@ export async function waitForSlot(ctx: KeyWorkerContext, data: ParsedUpstreamJob
     granted = outcome.kind === 'granted';
     return outcome;
   } finally {
-    // A granted job holds its place until its start is committed (the next one's slot counts from it).
+    // A granted job holds its place until its request has left (the next one is spaced from that).
     if (!granted) leave();
   }
+}
+
+/** `promise`, or its rejection with the signal's reason if that aborts first. */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void promise.then((value) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(value);
+    });
+  });
 }
 
 /**
@@ -67,18 +80,30 @@ async function askForSlot(ctx: KeyWorkerContext, data: ParsedUpstreamJob, signal
     const decision = await acquireSlot(ctx.slotRedis, ctx.slot, cancelKey, requestId, ctx.limits, quota, owner);
     ctx.trace.mark(ctx.key.id, requestId, 'acquire-answered', decision.kind === 'wait-here' ? decision.ms : 0);
     switch (decision.kind) {
-      case 'granted':
+      case 'granted': {
+        const spaced = ctx.limits.minIntervalMs > 0 && quota !== 'paid';
+        const turn = spaced ? ctx.slotLine.takeTurn() : undefined;
+        const departed = (): void => {
+          turn?.departed();
+          leave();
+        };
         try {
-          ctx.trace.mark(ctx.key.id, requestId, 'sleep-start', Math.max(0, decision.departAt - performance.now()));
-          await untilDeparture(decision.departAt, signal);
+          // Never sooner than the spacing after this line's previous departure (whether or not
+          // this start follows it in Redis: it may), nor than the wait acquire.lua asked.
+          const previous = turn ? await unlessAborted(turn.previous, signal) : -Infinity;
+          const at = Math.max(decision.departAt, previous + enforcedSpacingMs(ctx.limits));
+          ctx.trace.mark(ctx.key.id, requestId, 'sleep-start', Math.max(0, at - performance.now()));
+          await untilDeparture(at, signal);
           ctx.trace.mark(ctx.key.id, requestId, 'sleep-end');
         } catch {
           // The reserved slot is given up as if spent: its commit frees the send lock, and the
           // start it counted stays counted (never fewer starts than really happened).
-          if (ctx.limits.minIntervalMs > 0 && quota !== 'paid') await commitStart(ctx.slotRedis, ctx.slot, startMember(requestId, decision.startedToday), ctx.limits);
+          departed();
+          if (spaced) await commitStart(ctx.slotRedis, ctx.slot, startMember(requestId, decision.startedToday), ctx.limits);
           return { kind: 'cancelled' };
         }
-        return { kind: 'granted', startedToday: decision.startedToday, leave };
+        return { kind: 'granted', startedToday: decision.startedToday, departed };
+      }
       case 'cancelled':
         return { kind: 'cancelled' };
       case 'exhausted':

@@ -4,13 +4,15 @@
 -- KEYS[1] cancel key of the request (all our keys share its cluster slot: redis-keys.ts)
 -- ARGV: base, requestId, interval, perMinute, perDay, leadMs, horizonMs, sendLockMs,
 --       accountMap, spacingScope, perDayExplicit (0/1), quota ('free' | 'paid'), paidPerMinute,
---       heartbeatStaleMs, heartbeat of the waiting API process or '' (not watched), client key record or '' (none)
+--       heartbeatStaleMs, heartbeat of the waiting API process or '' (not watched), client key record or '' (none),
+--       the asking worker's line id or ''
 -- The queue's BullMQ limiter key lives in the queue's own slot: the script cannot write it, so its
 -- reply says how to hold the queue back and key-slots.ts does it (hold: -1 leave it, 0 release,
 -- > 0 hold for that many ms). The hold only paces BullMQ's hand-outs; the limits are held here.
 -- Returns {code, ms, hold, departIn}, codes from ACQUIRE (lua-constants.ts): granted (ms = the account's
 --   starts today: names the start; departIn = ms the worker waits, from this reply, before it sends:
---   > 0 when the slot is a reservation within the horizon), waitHere ms (only while another granted
+--   > 0 when the slot is a reservation within the horizon; and never less than the spacing after
+--   its line's previous departure, which it alone knows when this start follows that one), waitHere ms (only while another granted
 --   request holds the send lock), waitInQueue ms, cancelled, exhausted for today
 --   (ms until the day resets), disabled (invalid, no credits), orphaned (its API process is gone),
 --   revoked (its client key was revoked or disabled)
@@ -36,6 +38,8 @@ local cfg = {
 local cancel_key = KEYS[1]
 local heartbeat_key = ARGV[15]
 local client_record = ARGV[16]
+-- The worker's line of this key's jobs (slot-line.ts), or '' (none: never follows a grant).
+local line = ARGV[17]
 local hold = -1
 -- A grant's wait before it may leave: > 0 for a reserved slot.
 local depart_in = 0
@@ -133,8 +137,23 @@ local function decide_free()
     return reindexed({ACQUIRE.exhausted, (day_number(now) + 1) * DAY_MS - now})
   end
 
-  local sending = tonumber(redis.call('HGET', key_state(sbase), 'sendingUntil'))
+  local state = key_state(sbase)
+  local sending = tonumber(redis.call('HGET', state, 'sendingUntil'))
   local held = sending and sending > now
+  local follows = false
+  if held and line ~= '' and redis.call('HGET', state, 'sendingLine') == line then
+    -- The send lock is this worker's own line's: its previous request has left (the line asks only
+    -- then) but is not committed yet. This one may follow it: the worker spaces it from that
+    -- departure, which it knows exactly. Not while another worker waits for the key (fair turns).
+    local contended = tonumber(redis.call('HGET', state, 'contendedUntil'))
+    if not (contended and contended > now) then
+      held = false
+      follows = true
+    end
+  elseif held then
+    -- Another worker holds the key: it hands the lock on at its next commit instead of following.
+    redis.call('HSET', state, 'contendedUntil', now + 2 * interval + horizon)
+  end
   local t = next_start(abase, sbase, now, interval, per_minute)
   if held and t <= now then
     -- The previous request has not left the worker yet; its commit moves `last` forward.
@@ -142,6 +161,10 @@ local function decide_free()
   end
   -- When the request may leave: now, or a slot within the horizon reserved for it (below).
   local at = now
+  -- Following its line's previous start, the spacing is the worker's to keep (from that departure,
+  -- which it knows exactly); only the minute and a cooldown are waited for from here.
+  local unspaced_at = now
+  if follows then unspaced_at = next_start(abase, sbase, now, 0, per_minute) end
   if t > now then
     local wait = t - now
     if wait > horizon then
@@ -158,10 +181,9 @@ local function decide_free()
   -- Granted: record the start everywhere it counts. A reservation (at > now) holds the send lock
   -- from now on, and the worker leaves no sooner than at - now after it has this reply, so its
   -- departure is never before `at` whatever the clocks; the commit then moves `last` to the
-  -- real departure, as for a grant that leaves at once.
-  redis.call('HSET', key_state(sbase), 'last', at)
-  if interval > 0 then redis.call('HSET', key_state(sbase), 'sendingUntil', at + send_lock) end
-  forget_state(sbase)
+  -- real departure, as for a grant that leaves at once. The lock names its line and its start:
+  -- only that start's commit releases it.
+  redis.call('HSET', state, 'last', at)
   drop_reservation()
   local function count_start(b, day)
     local k = key_day(b, day)
@@ -174,6 +196,8 @@ local function decide_free()
   -- One member per start, never per request: a retried or re-run request starts again and must
   -- count again (keep in step with startMember() in key-slots.ts).
   local member = request_id .. ':' .. started
+  if interval > 0 then redis.call('HSET', state, 'sendingUntil', at + send_lock, 'sendingLine', line, 'sendingMember', member) end
+  forget_state(sbase)
   if per_minute > 0 then redis.call('ZADD', key_minute(abase), at, member) end
   if abase ~= base then
     -- The key's own share, for the status only (the limit is the account's).
@@ -190,6 +214,7 @@ local function decide_free()
     block_queue_until(next_start(abase, sbase, now, interval, per_minute))
   end
   depart_in = at - now
+  if follows then depart_in = unspaced_at - now end
   return reindexed({ACQUIRE.granted, started})
 end
 

@@ -15,7 +15,9 @@ local spacing_state = key_state(sbase)
 local now = now_ms()
 local last = tonumber(redis.call('HGET', spacing_state, 'last')) or 0
 if now > last then redis.call('HSET', spacing_state, 'last', now) end
-redis.call('HDEL', spacing_state, 'sendingUntil')
+-- A later start of the same line may hold the lock already (acquire.lua): then it is that one's to release.
+local holder = redis.call('HGET', spacing_state, 'sendingMember')
+if not holder or holder == start_member then redis.call('HDEL', spacing_state, 'sendingUntil', 'sendingLine', 'sendingMember') end
 forget_state(sbase)
 if per_minute > 0 then redis.call('ZADD', key_minute(abase), 'XX', now, start_member) end
 local used, limit = account_day(abase, now, tonumber(ARGV[8]), tonumber(ARGV[9]))

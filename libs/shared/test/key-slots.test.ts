@@ -114,6 +114,29 @@ describe('acquire.lua', () => {
     expect(third.kind).toBe('wait-here');
   });
 
+  test('a line’s next start may follow its previous one before that one’s commit, until another worker waits; only the holder’s commit frees the lock', async () => {
+    const l = limits({ minIntervalMs: 100 });
+    const lineA = { ...target, line: 'line-a' };
+    const lineB = { ...target, line: 'line-b' };
+    const ask = (t: SlotTarget, id = randomUUID()) => acquireSlot(fx.redis, t, fx.keys.cancel(id), id, l);
+    const first = randomUUID();
+    expect((await ask(lineA, first)).kind).toBe('granted');
+    // Follows: granted with no wait from Redis (the worker spaces it from the first's departure).
+    const secondId = randomUUID();
+    const before = performance.now();
+    const second = await ask(lineA, secondId);
+    expect(second.kind).toBe('granted');
+    if (second.kind === 'granted') expect(second.departAt - before).toBeLessThan(50);
+    // The first's commit leaves the lock to the second.
+    await commitStart(fx.redis, lineA, startMember(first, 1), l);
+    expect(await fx.redis.hget(`${target.base}:state`, 'sendingMember')).toBe(startMember(secondId, 2));
+    // Another worker's line waits, and from then on line A hands over instead of following.
+    expect((await ask(lineB)).kind).toBe('wait-here');
+    expect((await ask(lineA)).kind).toBe('wait-here');
+    await commitStart(fx.redis, lineA, startMember(secondId, 2), l);
+    expect(await fx.redis.hget(`${target.base}:state`, 'sendingUntil')).toBeNull();
+  });
+
   test('while a granted request has not left the worker, the next one waits for its commit', async () => {
     const l = limits({ minIntervalMs: 1 });
     expect((await acquire(l)).kind).toBe('granted');

@@ -77,6 +77,11 @@ export interface SlotTarget {
   limiterKey: string;
   /** `RedisKeys.accountOfKey()`: where the scripts find the key's account. */
   accountMap: string;
+  /**
+   * The worker's line of this key's spaced jobs (SlotLine.id), if it has one: a start may then follow
+   * the line's previous one before that one is committed, the worker spacing them itself.
+   */
+  line?: string;
 }
 
 /**
@@ -111,6 +116,7 @@ export async function acquireSlot(
       HEARTBEAT_STALE_MS,
       owner.heartbeatKey ?? '',
       owner.clientKeyRecord ?? '',
+      target.line ?? '',
     ]);
   const answeredAt = performance.now();
   const [code, ms] = pair(reply);
