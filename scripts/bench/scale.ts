@@ -8,7 +8,7 @@
  *   idle-keys    1,000 keys on one worker process: start-up, connections, RSS, idle CPU and commands
  *   queued       BENCH_QUEUED (default 100,000) requests queued at once: enqueue rate, bytes each, API RSS, drain
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as netConnect } from 'node:net';
@@ -290,7 +290,8 @@ export async function pacing({ quick, progress }: BenchOptions): Promise<Scenari
     'Gaps are between departures as the worker stamps them (TEST_HOOKS), the promise checked exactly; makespan is from the first send to the last answer at the client.',
     `Edges: ${edges}.`,
   ];
-  if (traceFile !== '') {
+  // A worker from before PACING_TRACE_FILE (a before/after run) writes none.
+  if (traceFile !== '' && existsSync(traceFile)) {
     const table = summarisePacingTrace(traceFile, burstStart);
     notes.push(`Slot trace (BENCH_PACING_TRACE=1), ms, phase: p50 / p90 / mean (n): ${table.map(([name, p50, p90, mean, count]) => `${name}: ${p50} / ${p90} / ${mean} (${count})`).join('; ')}`);
   }
