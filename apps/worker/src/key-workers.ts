@@ -126,6 +126,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
         limiterKey: new QueueKeys(prefix).toKey(queueName, 'limiter'),
         accountMap: redisKeys.accountOfKey(),
         line: slotLine.id,
+        jobsInLine: () => slotLine.behindHead,
       },
       accounts,
       queues,

@@ -11,6 +11,8 @@ export class SlotLine {
   /** Names this line to acquire.lua, so that a start may follow the line's previous one (SlotTarget.line). */
   readonly id = randomUUID();
   private tail: Promise<void> = Promise.resolve();
+  /** Jobs in the line (the head included) that have not left it. */
+  private inLine = 0;
   /** When the line's latest granted request left (performance.now()), once it has. */
   private lastDeparture: Promise<number> = Promise.resolve(-Infinity);
 
@@ -27,12 +29,25 @@ export class SlotLine {
     return { previous, departed: () => resolve(performance.now()) };
   }
 
+  /** Jobs waiting behind the head for a slot of their own (each needs one spacing of the key's time). */
+  get behindHead(): number {
+    return Math.max(0, this.inLine - 1);
+  }
+
   /** Resolves with `leave` once every job ahead has left; rejects if `signal` aborts first (its place is given up). */
   async enter(signal: AbortSignal): Promise<() => void> {
-    let leave!: () => void;
+    let resolveMine!: () => void;
     const mine = new Promise<void>((resolve) => {
-      leave = resolve;
+      resolveMine = resolve;
     });
+    this.inLine++;
+    let left = false;
+    const leave = (): void => {
+      if (left) return;
+      left = true;
+      this.inLine--;
+      resolveMine();
+    };
     const ahead = this.tail;
     this.tail = ahead.then(() => mine);
     if (signal.aborted) {

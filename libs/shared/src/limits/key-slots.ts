@@ -25,6 +25,15 @@ export function fetchLeadMs(limits: Pick<KeyLimits, 'minIntervalMs'>): number {
 }
 
 /**
+ * The lead the limit scripts hold the queue by (they hold it until the key's next slot minus this):
+ * the fetch lead, less one spacing for every job this process already holds for a later slot, so the
+ * next job is handed out when it is the next one needed (may be negative: a longer hold).
+ */
+export function holdLeadMs(limits: Pick<KeyLimits, 'minIntervalMs'>, target: Pick<SlotTarget, 'jobsInLine'>): number {
+  return fetchLeadMs(limits) - (target.jobsInLine?.() ?? 0) * enforcedSpacingMs(limits);
+}
+
+/**
  * Spacing actually enforced between two departures on one key. Departures are what we promise, and
  * they hold exactly at the interval without any margin: each counts from the previous one's commit,
  * sent after the request is on its socket, and a reserved slot is waited for from the moment its
@@ -82,6 +91,12 @@ export interface SlotTarget {
    * the line's previous one before that one is committed, the worker spacing them itself.
    */
   line?: string;
+  /**
+   * How many of this key's jobs this process already holds waiting for later slots (SlotLine): the
+   * queue then hands out its next job only when those are about to run out, so the worker never
+   * holds more than the horizon's worth of jobs a synchronous request would have to wait behind.
+   */
+  jobsInLine?: () => number;
 }
 
 /**
@@ -105,7 +120,7 @@ export async function acquireSlot(
       enforcedSpacingMs(limits),
       limits.perMinute,
       limits.perDay,
-      fetchLeadMs(limits),
+      holdLeadMs(limits, target),
       SLOT_HORIZON_MS,
       SEND_LOCK_MS,
       target.accountMap,
@@ -159,7 +174,7 @@ export async function commitStart(redis: RedisClient, target: SlotTarget, member
     member,
     enforcedSpacingMs(limits),
     limits.perMinute,
-    fetchLeadMs(limits),
+    holdLeadMs(limits, target),
     target.accountMap,
     limits.spacingScope ?? 'key',
     limits.perDay,
