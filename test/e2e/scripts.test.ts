@@ -15,12 +15,17 @@ test('the bench, one quick scenario: its console table and the markdown for BENC
   // Limits are off in this scenario: only a wrong answer or a crash fails it (targets missed on a busy machine do not).
   expect(code, out).toBe(0);
   expect(out).toContain('== 1. Added latency (limits off, simulator latency 0, 8 keys, 1 API + 1 worker process) ==');
-  expect(out).toMatch(/^load +requests +direct p50 ms +direct p99 ms +proxied p50 ms +proxied p99 ms +added p50 ms +added p99 ms$/m);
-  expect(out).toMatch(/^sequential \(c=1\) +100 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +-?[\d.]+ +-?[\d.]+$/m);
+  expect(out).toMatch(
+    /^load +requests +direct p50 ms +direct p99 ms +direct max ms +proxied p50 ms +proxied p99 ms +proxied max ms +added p50 ms +added p99 ms +added max ms$/m,
+  );
+  expect(out).toMatch(/^sequential \(c=1\) +100 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +-?[\d.]+ +-?[\d.]+ +-?[\d.]+$/m);
   expect(out).toMatch(/^concurrency 32 +600 /m);
+  expect(out).toMatch(/^concurrency 256 +1000 /m);
   expect(out).toMatch(/^ {2}target added p50 at concurrency 32: -?[\d.]+ ms \(< 3 ms\) (met|MISSED)$/m);
   expect(out).toContain('----- markdown for docs/BENCHMARKS.md -----');
-  expect(out).toContain('| load | requests | direct p50 ms | direct p99 ms | proxied p50 ms | proxied p99 ms | added p50 ms | added p99 ms |');
+  expect(out).toContain(
+    '| load | requests | direct p50 ms | direct p99 ms | direct max ms | proxied p50 ms | proxied p99 ms | proxied max ms | added p50 ms | added p99 ms | added max ms |',
+  );
   expect(out).toMatch(/^\| sequential \(c=1\) \| 100 \| /m);
   expect(out).toMatch(/^\| added p99 at concurrency 32 \| -?[\d.]+ ms \| < 15 ms \| (met|MISSED) \|$/m);
   expect(out).toContain('----- end of markdown -----');

@@ -34,8 +34,8 @@ export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstream
     return { outcome: 'expired' };
   }
   if (data.stream && (await ctx.replies.streamStarted(data.requestId))) return endBrokenStream(ctx, data);
-  const tracked = ctx.cancels.track(data.requestId);
-  const signal = AbortSignal.any([tracked.signal, AbortSignal.timeout(remaining)]);
+  const tracked = ctx.cancels.track(data.requestId, remaining);
+  const { signal } = tracked;
   try {
     const slot = await waitForSlot(ctx, data, signal);
     switch (slot.kind) {

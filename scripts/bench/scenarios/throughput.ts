@@ -1,6 +1,6 @@
 /**
  * Scenario 3, throughput: as many chat completions as the gateway answers per second with limits
- * off, at 64 and 128 requests in flight. A short direct run against the simulator alone shows
+ * off, at 32, 64 and 128 requests in flight. A short direct run against the simulator alone shows
  * what this machine and load generator can do without the gateway in between.
  */
 import { cpus } from 'node:os';
@@ -23,6 +23,7 @@ interface Run {
 export const throughput: Scenario = async (stack, { quick, progress }) => {
   const runs: Run[] = [
     { via: 'direct (reference)', concurrency: 64, total: quick ? 3_000 : 10_000, maxDurationMs: quick ? 2_000 : 4_000 },
+    { via: 'proxied', concurrency: 32, total: quick ? 4_000 : 15_000, maxDurationMs: quick ? 3_000 : 10_000 },
     { via: 'proxied', concurrency: 64, total: quick ? 4_000 : 15_000, maxDurationMs: quick ? 3_000 : 10_000 },
     { via: 'proxied', concurrency: 128, total: quick ? 4_000 : 15_000, maxDurationMs: quick ? 3_000 : 10_000 },
   ];
@@ -42,7 +43,7 @@ export const throughput: Scenario = async (stack, { quick, progress }) => {
     try {
       progress(`throughput: ${spec.via}, concurrency ${spec.concurrency}`);
       // Opens this pool's sockets and lets the processes settle at this concurrency (not measured).
-      const warm = await runLoad({ ...common, total: spec.concurrency * 4, tag: `throughput warm-up c${spec.concurrency}` });
+      const warm = await runLoad({ ...common, total: Math.max(spec.concurrency * 4, 1_000), tag: `throughput warm-up c${spec.concurrency}` });
       const meter = startCpuMeter(stack.cpuTargets);
       const r = await runLoad({ ...common, total: spec.total, maxDurationMs: spec.maxDurationMs, tag: `throughput c${spec.concurrency} ${spec.via}` });
       const cpu = meter.stop();

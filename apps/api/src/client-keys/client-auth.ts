@@ -54,7 +54,7 @@ export function clientAuth(store: ClientKeyStore, logger: Logger): RequestHandle
     }
     const { id } = admission;
     res.locals.clientKeyId = id;
-    // pino-http's per-request logger, when present, names the client from here on.
+    // The per-request logger (request-logger.ts), when present, names the client from here on.
     if (req.log !== undefined) req.log = req.log.child({ clientKeyId: id });
     // 'close' comes after 'finish', and also when the client leaves mid-stream: tokens spent either way.
     res.once('close', () => {

@@ -1,6 +1,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { RedisClusterTarget } from '../config/redis-cluster-nodes.js';
 import type { RedisClient } from './redis-client.js';
+import { coalesceWrites } from './coalesced-writes.js';
 
 const common: RedisOptions = {
   lazyConnect: true,
@@ -14,7 +15,11 @@ export type RedisEndpoint = string | { redisUrl: string; redisCluster?: RedisClu
 
 function connect(endpoint: RedisEndpoint, options: RedisOptions & { enableOfflineQueue?: boolean; enableAutoPipelining?: boolean }): RedisClient {
   const cluster = typeof endpoint === 'string' ? undefined : endpoint.redisCluster;
-  if (cluster === undefined) return new Redis(typeof endpoint === 'string' ? endpoint : endpoint.redisUrl, { ...common, ...options });
+  if (cluster === undefined) {
+    const redis = new Redis(typeof endpoint === 'string' ? endpoint : endpoint.redisUrl, { ...common, ...options });
+    coalesceWrites(redis);
+    return redis;
+  }
   const { enableOfflineQueue, enableAutoPipelining, ...perNode } = options;
   return new Cluster(cluster.nodes, {
     lazyConnect: true,
