@@ -254,7 +254,7 @@ async function main(): Promise<boolean> {
     ['lost (no answer at all)', outcome.lost],
     ['upstream requests (incl. retries, re-runs after kills)', records.length],
     ['worker kills', kills],
-    ['limit violations (the workers’ departure stamps, exact)', violations.length],
+    ['limit violations (departure stamps, exact)', violations.length],
     ['requests without a departure stamp', report.missingDepartures],
     [`arrival gaps under the limit at the fake (its own stamps; beyond the ${report.arrivalToleranceMs} ms tolerance)`, `${shortArrivals} (${report.arrivals.length})`],
     ['Redis memory of the run’s keys, every 20 s', memorySamples.join('; ') || 'n/a'],
