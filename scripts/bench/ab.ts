@@ -10,13 +10,13 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fakeKey } from '../../test/support/fake-keys.js';
-import { freePort } from '../../test/support/free-port.js';
-import { runProcess, stopAll } from '../../test/support/processes.js';
+import { stopAll } from '../../test/support/processes.js';
 import { deleteByPrefix, freshPrefix } from '../../test/support/redis-cleanup.js';
 import { startCpuMeter } from './cpu.js';
 import { CHAT_PATH, createClient, runLoad } from './load.js';
 import { connect, openRedis } from './redis.js';
-import { CHILD_CWD, CHILD_OPTIONS, startSimulator } from './stack.js';
+import { LIMITS_OFF } from './gateway-env.js';
+import { startGateway, startSimulator } from './stack.js';
 import { ms, summarize } from './stats.js';
 
 const [treeA, treeB, roundsArg, secondsArg] = process.argv.slice(2);
@@ -53,39 +53,12 @@ async function startSide(tree: string): Promise<Side> {
   prefixes.push(prefix);
   const keys = Array.from({ length: 8 }, fakeKey);
   const sim = await startSimulator();
-  const port = await freePort();
-  const env = {
-    OPENROUTER_API_KEYS: keys.join(','),
-    OPENROUTER_BASE_URL: sim.url,
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: prefix,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    SHUTDOWN_TIMEOUT_MS: '5000',
-    KEY_MIN_INTERVAL_MS: '0',
-    KEY_REQUESTS_PER_MINUTE: '0',
-    KEY_REQUESTS_PER_DAY: '0',
-    KEY_CONCURRENCY: '256',
-  };
-  const { api, worker } = mains(tree);
-  const workerProc = runProcess(worker, env, CHILD_CWD, { name: 'worker', ...CHILD_OPTIONS });
-  const apiProc = runProcess(api, env, CHILD_CWD, { name: 'api', ...CHILD_OPTIONS });
-  const origin = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${origin}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${tree}: the API did not come up\n${apiProc.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const gateway = await startGateway({ simUrl: sim.url, keys, redisUrl, prefix, env: LIMITS_OFF, mains: mains(tree) });
+  const origin = gateway.url;
   const client = createClient(origin, 32);
   // JIT, keep-alive sockets, scripts loaded (not measured).
   await runLoad({ client, path: CHAT_PATH.proxied, concurrency: 32, total: 3_000, tag: 'ab warm-up' });
-  return { client, targets: [{ name: 'api', pid: apiProc.pid }, { name: 'worker', pid: workerProc.pid }] };
+  return { client, targets: [{ name: 'api', pid: gateway.api.pid }, { name: 'worker', pid: gateway.worker.pid }] };
 }
 
 interface RoundResult {

@@ -23,18 +23,13 @@ import { deleteByPrefix, freshPrefix } from '../../test/support/redis-cleanup.js
 import { localRedisPid, startOtherLoadMeter } from './cpu.js';
 import { describeMachine } from './machine.js';
 import { ExpectedError, connect, errorMessage, errorText, openRedis } from './redis.js';
+import { LIMITS_OFF } from './gateway-env.js';
 import { printConsole, printMarkdown } from './report.js';
 import type { BenchOptions, BenchStack, Scenario, ScenarioResult } from './result.js';
 
 const KEYS = 8;
 /** Hard bound on the whole run; cleanup still happens when it fires. */
 const WATCHDOG_MS = (process.env.BENCH_SCALE === '1' ? 40 : 15) * 60_000;
-const LIMITS_OFF = {
-  KEY_MIN_INTERVAL_MS: '0',
-  KEY_REQUESTS_PER_MINUTE: '0',
-  KEY_REQUESTS_PER_DAY: '0',
-  KEY_CONCURRENCY: '256',
-};
 
 const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const opts: BenchOptions = {

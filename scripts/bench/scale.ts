@@ -18,13 +18,13 @@ import { fakeKey } from '../../test/support/fake-keys.js';
 import { freePort } from '../../test/support/free-port.js';
 import { PrivateRedis } from '../../test/support/private-redis.js';
 import { API_MAIN, WORKER_MAIN, runProcess, stopAll, type RunningProcess } from '../../test/support/processes.js';
+import { DEPARTURE_STAMPS, LIMITS_OFF } from './gateway-env.js';
 import { CHILD_CWD, CHILD_OPTIONS, startSimulator } from './stack.js';
 import { chatBody, createClient } from './load.js';
 import type { BenchOptions, ScenarioResult } from './result.js';
 import { int, ms } from './stats.js';
 import { summarisePacingTrace } from './pacing-trace.js';
 
-const LIMITS_OFF = { KEY_MIN_INTERVAL_MS: '0', KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0', KEY_CONCURRENCY: '256' };
 
 interface ScaleStack {
   redis: PrivateRedis;
@@ -231,8 +231,7 @@ export async function pacing({ quick, progress }: BenchOptions): Promise<Scenari
     KEY_MIN_INTERVAL_MS: String(interval),
     KEY_REQUESTS_PER_MINUTE: '0',
     KEY_REQUESTS_PER_DAY: '0',
-    NODE_ENV: 'test',
-    TEST_HOOKS: 'true',
+    ...DEPARTURE_STAMPS,
     PACING_TRACE_FILE: traceFile,
   };
   const s = await startScaleStack(keys, env);

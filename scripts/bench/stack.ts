@@ -37,13 +37,15 @@ export interface GatewayOptions {
   env?: Record<string, string>;
   /** Runs both under node --cpu-prof, writing profiles here. */
   cpuProfDir?: string | undefined;
+  /** The built entry points to run (another checkout's, for an A/B); this tree's by default. */
+  mains?: { api: string; worker: string };
 }
 
 /**
  * Starts one API process and one worker process. Readiness: the API answers /healthz; the worker
  * is proven by the caller's first request, which waits in its queue until the worker takes it.
  */
-export async function startGateway({ simUrl, keys, redisUrl, prefix, env = {}, cpuProfDir }: GatewayOptions): Promise<Gateway> {
+export async function startGateway({ simUrl, keys, redisUrl, prefix, env = {}, cpuProfDir, mains = { api: API_MAIN, worker: WORKER_MAIN } }: GatewayOptions): Promise<Gateway> {
   const port = await freePort();
   const common = {
     OPENROUTER_API_KEYS: keys.join(','),
@@ -58,8 +60,8 @@ export async function startGateway({ simUrl, keys, redisUrl, prefix, env = {}, c
   };
   const nodeArgs = (tag: string): string[] =>
     cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${tag}-${prefix}.cpuprofile`] : [];
-  const worker = runProcess(WORKER_MAIN, common, CHILD_CWD, { name: 'worker', nodeArgs: nodeArgs('worker'), ...CHILD_OPTIONS });
-  const api = runProcess(API_MAIN, common, CHILD_CWD, { name: 'api', nodeArgs: nodeArgs('api'), ...CHILD_OPTIONS });
+  const worker = runProcess(mains.worker, common, CHILD_CWD, { name: 'worker', nodeArgs: nodeArgs('worker'), ...CHILD_OPTIONS });
+  const api = runProcess(mains.api, common, CHILD_CWD, { name: 'api', nodeArgs: nodeArgs('api'), ...CHILD_OPTIONS });
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, [api, worker]);
   return { url, api, worker, processes: [api, worker] };

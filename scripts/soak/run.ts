@@ -16,6 +16,7 @@ import { API_MAIN, WORKER_MAIN, parseJsonLine, runProcess, stopAll, type Running
 import { deleteByPrefix, freshPrefix } from '../../test/support/redis-cleanup.js';
 import { answerOf, deltaOf, parseCompletion } from '../bench/load.js';
 import { connect, errorMessage, openRedis } from '../bench/redis.js';
+import { DEPARTURE_STAMPS } from '../bench/gateway-env.js';
 import { CHILD_OPTIONS, startSimulator } from '../bench/stack.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 180);
@@ -138,10 +139,8 @@ async function main(): Promise<boolean> {
     KEY_REQUESTS_PER_DAY: '0',
     QUEUE_TIMEOUT_MS: '120000',
     KEY_CONCURRENCY: '16',
-    // Workers stamp each request's departure (x-ork-departed-at): the promise is checked on those,
-    // exactly; the fake's arrival stamps run late on a busy machine and are only reported.
-    NODE_ENV: 'test',
-    TEST_HOOKS: 'true',
+    // The promise is checked exactly on the workers' departure stamps; arrivals only reported.
+    ...DEPARTURE_STAMPS,
   };
   const workers: RunningProcess[] = [];
   const startWorker = (): void => {

@@ -9,7 +9,7 @@ import { SLOT_HORIZON_MS, enforcedSpacingMs } from '@ork/shared';
 import { checkLimits, findViolations, type SimRecord } from '@ork/simulator';
 import type { BenchStack, Scenario, ScenarioResult } from '../result.js';
 import { int, ms, summarize } from '../stats.js';
-import { DEPARTURE_STAMPS } from '../departures.js';
+import { DEPARTURE_STAMPS } from '../gateway-env.js';
 
 export const SPACING_MS = 50;
 export const LINES = 5_000;

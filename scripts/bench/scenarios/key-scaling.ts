@@ -11,10 +11,10 @@ import { fakeKey } from '../../../test/support/fake-keys.js';
 import { PrivateRedis } from '../../../test/support/private-redis.js';
 import { CHAT_PATH, createClient, loadProblem, runLoad } from '../load.js';
 import type { BenchOptions, ScenarioResult, Target } from '../result.js';
+import { LIMITS_OFF } from '../gateway-env.js';
 import { startGateway, startSimulator } from '../stack.js';
 import { int, ms, summarize } from '../stats.js';
 
-const LIMITS_OFF = { KEY_MIN_INTERVAL_MS: '0', KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0', KEY_CONCURRENCY: '256' };
 export const KEY_COUNTS = [16, 256, 1_000];
 const CONCURRENCY = 32;
 /** Issue 10's targets. */

@@ -8,7 +8,7 @@ import { checkLimits, findViolations, spacingStats, type SimRecord } from '@ork/
 import { CHAT_PATH, createClient, loadProblem, runLoad, type LoadResult } from '../load.js';
 import type { BenchOptions, BenchStack, Scenario, ScenarioResult } from '../result.js';
 import { int, ms } from '../stats.js';
-import { DEPARTURE_STAMPS } from '../departures.js';
+import { DEPARTURE_STAMPS } from '../gateway-env.js';
 
 export const BURST = 200;
 export const SPACING_MS = 250;

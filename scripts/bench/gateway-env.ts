@@ -1,3 +1,8 @@
+/** Gateway settings the bench and soak scripts share. */
+
+/** Every limit off, and room for any number of requests in flight per key: the gateway's own cost alone. */
+export const LIMITS_OFF = { KEY_MIN_INTERVAL_MS: '0', KEY_REQUESTS_PER_MINUTE: '0', KEY_REQUESTS_PER_DAY: '0', KEY_CONCURRENCY: '256' } as const;
+
 /**
  * Gateway settings that make its workers stamp every request's departure (x-ork-departed-at), so a
  * scenario checks the limits exactly where they are promised, as the e2e tests do (checkLimits).
