@@ -30,6 +30,8 @@ export interface ScenarioResult {
 }
 
 export interface BenchStack {
+  /** How the gateway runs: one API and one worker process, or `npm start`'s single process. */
+  layout: 'api+worker' | 'npm start';
   sim: { url: string; origin: string; control: RemoteSimulator; prioritised: boolean };
   gateway: Gateway;
   keys: string[];

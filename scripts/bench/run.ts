@@ -10,7 +10,7 @@
  * 1 otherwise (with BENCH_STRICT=1 a missed performance target fails the run too).
  *
  * Environment: REDIS_URL (default redis://127.0.0.1:6379), BENCH_QUICK=1 (fewer requests, a smoke
- * run), BENCH_ONLY=latency,utilisation,throughput,streaming,accounts,batch,scaling,redis-cost,pacing,memory,idle-keys,queued,
+ * run), BENCH_ONLY=latency,start-latency,utilisation,throughput,start-throughput,streaming,accounts,batch,scaling,redis-cost,pacing,memory,idle-keys,queued,
  * BENCH_SCALE=1 (the worker-side scale scenarios too, scale.ts; BENCH_QUEUED=100000 sets the queued count), BENCH_STRICT=1, BENCH_CPU_PROF=<dir> (runs the
  * API and worker under --cpu-prof; summarise with `npx tsx scripts/bench/profile-summary.ts`).
  */
@@ -71,6 +71,8 @@ const OWN_STACK: [string, (opts: BenchOptions) => Promise<ScenarioResult>][] = [
 
 interface StackSpec {
   label: string;
+  /** `npm start`'s single process instead of an API and a worker process. */
+  allInOne?: boolean;
   env: Record<string, string>;
   simPriority?: number;
   simEnv?: (keys: readonly string[]) => Record<string, string>;
@@ -80,6 +82,8 @@ interface StackSpec {
 /** Run order groups scenarios by gateway configuration; results are printed in numbered order. */
 const STACKS: StackSpec[] = [
   { label: 'limits off', env: LIMITS_OFF, scenarios: [['latency', addedLatency], ['streaming', streaming], ['throughput', throughput]] },
+  // The same two measurements on what `npm start` runs: the API and the key workers in one process.
+  { label: 'npm start, limits off', env: LIMITS_OFF, allInOne: true, scenarios: [['start-latency', addedLatency], ['start-throughput', throughput]] },
   // -15: the simulator timestamps arrivals for the spacing check; on two busy cores it must get the CPU.
   { label: 'spacing 250 ms', env: SPACED, simPriority: -15, scenarios: [['utilisation', quotaUtilisation]] },
   // The same burst over 8 keys of 3 accounts, spaced per account: the accounts' capacity binds.
@@ -135,15 +139,15 @@ async function withStack<T>(stack: StackSpec, redisPid: number | undefined, fn: 
   const keys = Array.from({ length: KEYS }, fakeKey);
   try {
     const sim = await startSimulator({ priority: stack.simPriority, env: stack.simEnv?.(keys) ?? {} });
-    const gateway = await startGateway({ simUrl: sim.url, keys, redisUrl, prefix, env: stack.env, cpuProfDir: opts.cpuProfDir });
+    const allInOne = stack.allInOne === true;
+    const gateway = await startGateway({ simUrl: sim.url, keys, redisUrl, prefix, env: stack.env, cpuProfDir: opts.cpuProfDir, allInOne });
     const cpuTargets = [
-      { name: 'api', pid: gateway.api.pid },
-      { name: 'worker', pid: gateway.worker.pid },
-      { name: 'simulator', pid: sim.proc.pid },
+      ...(allInOne ? [{ name: 'npm start', pid: gateway.api.pid }] : [{ name: 'api', pid: gateway.api.pid }, { name: 'worker', pid: gateway.worker.pid }]),
       ...(redisPid === undefined ? [] : [{ name: 'redis', pid: redisPid }]),
+      { name: 'simulator', pid: sim.proc.pid },
     ];
     const processes = [sim.proc, ...gateway.processes];
-    return await fn({ sim, gateway, keys, prefix, cpuTargets, processes });
+    return await fn({ layout: allInOne ? 'npm start' : 'api+worker', sim, gateway, keys, prefix, cpuTargets, processes });
   } finally {
     await stopAll();
     await deleteByPrefix(redis, prefix);
@@ -167,7 +171,7 @@ async function main(): Promise<number> {
   for (const stack of STACKS) {
     const wanted = stack.scenarios.filter(([id]) => opts.only.length === 0 || opts.only.includes(id));
     if (wanted.length === 0) continue;
-    opts.progress(`starting simulator + API + worker (${stack.label})`);
+    opts.progress(`starting simulator + ${stack.allInOne ? 'npm start' : 'API + worker'} (${stack.label})`);
     try {
       await withStack(stack, redisPid, async (s) => {
         for (const [id, scenario] of wanted) {
@@ -200,7 +204,7 @@ async function main(): Promise<number> {
       await stopAll();
     }
   }
-  const ORDER = ['latency', 'streaming', 'utilisation', 'throughput', 'accounts', 'batch', 'scaling', ...OWN_STACK.map(([id]) => id)];
+  const ORDER = ['latency', 'start-latency', 'streaming', 'utilisation', 'throughput', 'start-throughput', 'accounts', 'batch', 'scaling', ...OWN_STACK.map(([id]) => id)];
   results.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
   const other = otherLoad.stop();
   machine.otherLoad = other === undefined ? 'n/a' : `${(other * 100).toFixed(0)} % of all cores`;

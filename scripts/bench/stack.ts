@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test/support/free-port.js';
-import { API_MAIN, WORKER_MAIN, runProcess, type RunningProcess } from '../../test/support/processes.js';
+import { ALL_IN_ONE_MAIN, API_MAIN, WORKER_MAIN, runProcess, type RunningProcess } from '../../test/support/processes.js';
 import { startSimulatorProcess, type SimulatorProcess } from '../../test/support/simulator-process.js';
 
 /** Children run here, where there is no .env for dotenv to pick up. */
@@ -39,13 +39,16 @@ export interface GatewayOptions {
   cpuProfDir?: string | undefined;
   /** The built entry points to run (another checkout's, for an A/B); this tree's by default. */
   mains?: { api: string; worker: string };
+  /** Runs `npm start`'s single process (API and workers together) instead of an API and a worker process. */
+  allInOne?: boolean;
 }
 
 /**
- * Starts one API process and one worker process. Readiness: the API answers /healthz; the worker
+ * Starts one API process and one worker process (or, with `allInOne`, the one process `npm start`
+ * runs: then `api` and `worker` are the same). Readiness: the API answers /healthz; the worker
  * is proven by the caller's first request, which waits in its queue until the worker takes it.
  */
-export async function startGateway({ simUrl, keys, redisUrl, prefix, env = {}, cpuProfDir, mains = { api: API_MAIN, worker: WORKER_MAIN } }: GatewayOptions): Promise<Gateway> {
+export async function startGateway({ simUrl, keys, redisUrl, prefix, env = {}, cpuProfDir, mains = { api: API_MAIN, worker: WORKER_MAIN }, allInOne = false }: GatewayOptions): Promise<Gateway> {
   const port = await freePort();
   const common = {
     OPENROUTER_API_KEYS: keys.join(','),
@@ -60,9 +63,14 @@ export async function startGateway({ simUrl, keys, redisUrl, prefix, env = {}, c
   };
   const nodeArgs = (tag: string): string[] =>
     cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${tag}-${prefix}.cpuprofile`] : [];
+  const url = `http://127.0.0.1:${port}`;
+  if (allInOne) {
+    const one = runProcess(ALL_IN_ONE_MAIN, common, CHILD_CWD, { name: 'all-in-one', nodeArgs: nodeArgs('all-in-one'), ...CHILD_OPTIONS });
+    await waitForHealth(url, [one]);
+    return { url, api: one, worker: one, processes: [one] };
+  }
   const worker = runProcess(mains.worker, common, CHILD_CWD, { name: 'worker', nodeArgs: nodeArgs('worker'), ...CHILD_OPTIONS });
   const api = runProcess(mains.api, common, CHILD_CWD, { name: 'api', nodeArgs: nodeArgs('api'), ...CHILD_OPTIONS });
-  const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, [api, worker]);
   return { url, api, worker, processes: [api, worker] };
 }

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { Cluster, Redis } from 'ioredis';
 import { pino } from 'pino';
 import { inject } from 'vitest';
-import { REDACT_PATHS, parseConfig, type AppConfig, type RedisClient } from '@ork/shared';
+import { LocalReplies, REDACT_PATHS, parseConfig, type AppConfig, type RedisClient } from '@ork/shared';
 import { startKeyWorkers, type KeyWorkers } from '@ork/worker';
 import { startApi, type RunningApi } from '@ork/api';
 import { spawnSimulator, type SpawnedSimulator } from '@ork/simulator';
@@ -90,10 +90,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const processes: RunningProcess[] = [];
   const closers: (() => Promise<unknown>)[] = [];
   const apiUrls: string[] = [];
+  // Workers and API both in this process hand replies over in memory, as `npm start` does.
+  const localReplies = new LocalReplies();
   try {
     const workerCount = options.workerProcesses ?? 0;
     if (workerCount === 0) {
-      const workers: KeyWorkers = await startKeyWorkers(config, logger);
+      const workers: KeyWorkers = await startKeyWorkers(config, logger, { localReplies });
       closers.push(() => workers.close());
     }
     for (let i = 0; i < workerCount; i++) {
@@ -103,7 +105,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
     const apiCount = options.apiProcesses ?? 0;
     if (apiCount === 0) {
-      const api: RunningApi = await startApi(config, logger);
+      const api: RunningApi = await startApi(config, logger, { localReplies });
       apiUrls.push(api.url);
       closers.push(() => api.close());
     }

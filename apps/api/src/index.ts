@@ -1,2 +1,2 @@
-export { startApi, type RunningApi } from './start-api.js';
+export { startApi, type RunningApi, type StartApiOptions } from './start-api.js';
 export { createApp, OPENAI_PREFIXES } from './app.js';

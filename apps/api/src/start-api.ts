@@ -10,6 +10,7 @@ import {
   toUpstreamKeys,
   useTestClock,
   type AppConfig,
+  type LocalReplies,
 } from '@ork/shared';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
@@ -30,8 +31,13 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
+export interface StartApiOptions {
+  /** Key workers in this same process (`npm start`) hand their replies over here in memory. */
+  localReplies?: LocalReplies;
+}
+
 /** Builds and starts the API: fail-fast Redis, key queues, the reply reader, the HTTP server. */
-export async function startApi(config: AppConfig, logger: Logger): Promise<RunningApi> {
+export async function startApi(config: AppConfig, logger: Logger, options: StartApiOptions = {}): Promise<RunningApi> {
   const redis = createApiRedis(config);
   const blocking = createWorkerRedis(config, 'ork-api-replies');
   await connectRedis(redis, config);
@@ -46,6 +52,7 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
   const instanceId = randomUUID();
   const replies = new ReplyReader(blocking, redis, redisKeys.replies(instanceId), logger);
   replies.start();
+  const detachReplies = options.localReplies?.attach(instanceId, replies);
   const gateway = new Gateway({
     redis,
     queues,
@@ -126,6 +133,7 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
         server.closeIdleConnections();
       });
       await heartbeat.close();
+      detachReplies?.();
       await replies.close();
       await queues.close();
       await upstream.close();

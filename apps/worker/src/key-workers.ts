@@ -15,6 +15,7 @@ import {
   toUpstreamKeys,
   useTestClock,
   type AppConfig,
+  type LocalReplies,
   type UpstreamJobData,
   type UpstreamJobResult,
 } from '@ork/shared';
@@ -50,8 +51,13 @@ export interface KeyWorkers {
   close(): Promise<void>;
 }
 
+export interface StartKeyWorkersOptions {
+  /** The API processes running in this same process (`npm start`): their replies skip Redis. */
+  localReplies?: LocalReplies;
+}
+
 /** Starts one BullMQ Worker per upstream key, all in this process, sharing their command connections. */
-export async function startKeyWorkers(config: AppConfig, logger: Logger): Promise<KeyWorkers> {
+export async function startKeyWorkers(config: AppConfig, logger: Logger, options: StartKeyWorkersOptions = {}): Promise<KeyWorkers> {
   // BullMQ registers ~60 scripts on its connection, which makes every MULTI on it copy them all;
   // our own commands (limits, replies, usage, metrics) go over a plain one.
   const bullmq = createWorkerRedis(config, 'ork-worker');
@@ -75,7 +81,7 @@ export async function startKeyWorkers(config: AppConfig, logger: Logger): Promis
     useTestClock(slotRedis, redisKeys.testClockOffset());
   }
   const upstream = new UpstreamClient(config.upstreamBaseUrl, config.upstreamBounds, { stampDepartures: config.testHooks });
-  const replies = new ReplyWriter(redis, redisKeys);
+  const replies = new ReplyWriter(redis, redisKeys, options.localReplies);
   const cancels = new CancelListener(subscriber, redisKeys);
   await cancels.start();
   const interval = config.limits.minIntervalMs;

@@ -22,6 +22,7 @@ export * from './routing/key-router.js';
 export * from './reply/reply-message.js';
 export * from './reply/reply-reader.js';
 export * from './reply/reply-writer.js';
+export * from './reply/local-replies.js';
 export * from './cancel/cancel-signals.js';
 export * from './usage/usage-recorder.js';
 export * from './status/key-status.js';

@@ -105,8 +105,11 @@ export const addedLatency: Scenario = async (stack, { quick, progress }) => {
     );
   }
   return {
-    id: 'latency',
-    title: '1. Added latency (limits off, simulator latency 0, 8 keys, 1 API + 1 worker process)',
+    id: stack.layout === 'npm start' ? 'start-latency' : 'latency',
+    title:
+      stack.layout === 'npm start'
+        ? '1b. Added latency with `npm start` (limits off, simulator latency 0, 8 keys, API and worker in one process)'
+        : '1. Added latency (limits off, simulator latency 0, 8 keys, 1 API + 1 worker process)',
     header: [
       'load',
       'requests',

@@ -2,6 +2,7 @@ import type { RedisClient } from '../redis/redis-client.js';
 import type { Logger } from 'pino';
 import { sleep } from '../util/time.js';
 import { decodeReply, type ReplyMessage } from './reply-message.js';
+import type { ReplyInbox } from './local-replies.js';
 
 type Listener = (message: ReplyMessage) => void;
 
@@ -15,7 +16,7 @@ export function idAfter(id: string): string {
  * API side of the reply path: one blocking XREAD per API process on its own stream, fanned out
  * to the requests waiting in this process. Costs one connection whatever the number of keys.
  */
-export class ReplyReader {
+export class ReplyReader implements ReplyInbox {
   private readonly listeners = new Map<string, Listener>();
   private lastId = '0-0';
   private closed = false;
@@ -73,10 +74,16 @@ export class ReplyReader {
       else if (fields[i] === 'm') raw = fields[i + 1];
     }
     if (requestId === undefined || raw === undefined) return;
+    if (!this.listeners.has(requestId)) return;
+    this.deliver(requestId, decodeReply(raw));
+  }
+
+  /** Hands `message` to the request waiting for it, if it still waits (from the stream, or in memory: LocalReplies). */
+  deliver(requestId: string, message: ReplyMessage): void {
     const listener = this.listeners.get(requestId);
     if (!listener) return;
     try {
-      listener(decodeReply(raw));
+      listener(message);
     } catch (err) {
       this.logger.error({ err, requestId }, 'reply listener failed');
     }

@@ -2,6 +2,7 @@ import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { RedisKeys } from '../limits/redis-keys.js';
 import { encodeReply, type ReplyMessage } from './reply-message.js';
+import type { LocalReplies } from './local-replies.js';
 
 /** Bound on an unread reply stream (an API process that died); entries are small summaries or bodies. */
 const REPLY_STREAM_MAX = 50_000;
@@ -52,14 +53,28 @@ export class ReplyWriter {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
+    /** API processes that run in this process (`npm start`): their replies are handed over in memory. */
+    private readonly local?: LocalReplies,
   ) {}
 
-  /** `before` is written first (in the same round trip on a single Redis), so the API never sees the reply before it. */
+  /**
+   * `before` is written first (in the same round trip on a single Redis), so the API never sees the
+   * reply before it. Sends for one request must be awaited in turn: each is delivered in order.
+   */
   async send(replyTo: string, requestId: string, message: ReplyMessage, before: PipelineWrites = []): Promise<void> {
+    // Remembered so a re-run of the job (its worker died mid-stream) does not stream it twice.
+    const started = (pipeline: ChainableCommander): void => {
+      if (message.type === 'stream-start') pipeline.set(this.keys.streamStarted(requestId), '1', 'PX', REPLY_STREAM_TTL_MS);
+    };
+    const inbox = this.local?.inboxOf(replyTo);
+    if (inbox) {
+      await runWrites(this.redis, message.type === 'stream-start' ? [...before, started] : before);
+      inbox.deliver(requestId, message);
+      return;
+    }
     const stream = this.keys.replies(replyTo);
     const reply = (pipeline: ChainableCommander): void => {
-      // Remembered so a re-run of the job (its worker died mid-stream) does not stream it twice.
-      if (message.type === 'stream-start') pipeline.set(this.keys.streamStarted(requestId), '1', 'PX', REPLY_STREAM_TTL_MS);
+      started(pipeline);
       pipeline.xadd(stream, 'MAXLEN', '~', REPLY_STREAM_MAX, '*', 'rid', requestId, 'm', encodeReply(message)).pexpire(stream, REPLY_STREAM_TTL_MS);
     };
     if (isCluster(this.redis)) {
