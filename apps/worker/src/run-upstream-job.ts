@@ -26,6 +26,14 @@ import type { KeyWorkerContext } from './worker-context.js';
 
 export type JobRun = UpstreamJobResult | 'requeue';
 
+/**
+ * At the job's deadline the API answers its client (naming the deadline's source) and cancels the
+ * job, which aborts the upstream call here. The worker's own cut-off, for an API process that can
+ * no longer cancel, comes this much later, so that it never beats the API's answer (a reply handed
+ * over in memory, with `npm start`, would arrive first).
+ */
+export const WORKER_DEADLINE_GRACE_MS = 500;
+
 /** Runs one queued request on this key: waits for its slot, calls OpenRouter, then carries out nextStep(). */
 export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstreamJob, log: Logger): Promise<JobRun> {
   const remaining = data.deadline - Date.now();
@@ -34,7 +42,7 @@ export async function runUpstreamJob(ctx: KeyWorkerContext, data: ParsedUpstream
     return { outcome: 'expired' };
   }
   if (data.stream && (await ctx.replies.streamStarted(data.requestId))) return endBrokenStream(ctx, data);
-  const tracked = ctx.cancels.track(data.requestId, remaining);
+  const tracked = ctx.cancels.track(data.requestId, remaining + WORKER_DEADLINE_GRACE_MS);
   const { signal } = tracked;
   try {
     const slot = await waitForSlot(ctx, data, signal);
