@@ -71,8 +71,8 @@ const OWN_STACK: [string, (opts: BenchOptions) => Promise<ScenarioResult>][] = [
 
 interface StackSpec {
   label: string;
-  /** `npm start`'s single process instead of an API and a worker process. */
-  allInOne?: boolean;
+  /** How the gateway runs; one API and one worker process unless it says `npm start`. */
+  layout?: BenchStack['layout'];
   env: Record<string, string>;
   simPriority?: number;
   simEnv?: (keys: readonly string[]) => Record<string, string>;
@@ -83,7 +83,7 @@ interface StackSpec {
 const STACKS: StackSpec[] = [
   { label: 'limits off', env: LIMITS_OFF, scenarios: [['latency', addedLatency], ['streaming', streaming], ['throughput', throughput]] },
   // The same two measurements on what `npm start` runs: the API and the key workers in one process.
-  { label: 'npm start, limits off', env: LIMITS_OFF, allInOne: true, scenarios: [['start-latency', addedLatency], ['start-throughput', throughput]] },
+  { label: 'npm start, limits off', env: LIMITS_OFF, layout: 'npm start', scenarios: [['start-latency', addedLatency], ['start-throughput', throughput]] },
   // -15: the simulator timestamps arrivals for the spacing check; on two busy cores it must get the CPU.
   { label: 'spacing 250 ms', env: SPACED, simPriority: -15, scenarios: [['utilisation', quotaUtilisation]] },
   // The same burst over 8 keys of 3 accounts, spaced per account: the accounts' capacity binds.
@@ -139,7 +139,8 @@ async function withStack<T>(stack: StackSpec, redisPid: number | undefined, fn: 
   const keys = Array.from({ length: KEYS }, fakeKey);
   try {
     const sim = await startSimulator({ priority: stack.simPriority, env: stack.simEnv?.(keys) ?? {} });
-    const allInOne = stack.allInOne === true;
+    const layout = stack.layout ?? 'api+worker';
+    const allInOne = layout === 'npm start';
     const gateway = await startGateway({ simUrl: sim.url, keys, redisUrl, prefix, env: stack.env, cpuProfDir: opts.cpuProfDir, allInOne });
     const cpuTargets = [
       ...(allInOne ? [{ name: 'npm start', pid: gateway.api.pid }] : [{ name: 'api', pid: gateway.api.pid }, { name: 'worker', pid: gateway.worker.pid }]),
@@ -147,7 +148,7 @@ async function withStack<T>(stack: StackSpec, redisPid: number | undefined, fn: 
       { name: 'simulator', pid: sim.proc.pid },
     ];
     const processes = [sim.proc, ...gateway.processes];
-    return await fn({ layout: allInOne ? 'npm start' : 'api+worker', sim, gateway, keys, prefix, cpuTargets, processes });
+    return await fn({ layout, sim, gateway, keys, prefix, cpuTargets, processes });
   } finally {
     await stopAll();
     await deleteByPrefix(redis, prefix);
@@ -171,7 +172,7 @@ async function main(): Promise<number> {
   for (const stack of STACKS) {
     const wanted = stack.scenarios.filter(([id]) => opts.only.length === 0 || opts.only.includes(id));
     if (wanted.length === 0) continue;
-    opts.progress(`starting simulator + ${stack.allInOne ? 'npm start' : 'API + worker'} (${stack.label})`);
+    opts.progress(`starting simulator + ${stack.layout ?? 'API + worker'} (${stack.label})`);
     try {
       await withStack(stack, redisPid, async (s) => {
         for (const [id, scenario] of wanted) {

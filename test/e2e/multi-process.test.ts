@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { ownRoot } from '@ork/shared';
+import { BACKGROUND_REPLY_TO, RedisKeys, ownRoot } from '@ork/shared';
 import { answerOf, chat, waitFor } from '../support/client.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { workersThatRan } from '../support/workers-that-ran.js';
@@ -35,7 +35,8 @@ test('two API and two worker processes on one Redis never push a key past its sp
   expect((await workersThatRan(stack)).size).toBe(2);
   // The answers crossed processes on each API process's own reply stream, trimmed once read.
   // (The background service's stream, for async and batch work, is not an API process's.)
-  const streams = (await stack.redis.keys(`${ownRoot(stack.prefix)}:replies:*`)).filter((key) => !key.endsWith(':replies:background'));
+  const background = new RedisKeys(stack.prefix).replies(BACKGROUND_REPLY_TO);
+  const streams = (await stack.redis.keys(`${ownRoot(stack.prefix)}:replies:*`)).filter((key) => key !== background);
   expect(streams).toHaveLength(2);
   for (const key of streams) await waitFor(async () => (await stack.redis.xlen(key)) === 0, 'the reply stream to be trimmed');
   expect(stack.logs()).not.toContain('"level":50');

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { KeyQueues, RedisKeys, ownRoot, toUpstreamKeys } from '@ork/shared';
+import { BACKGROUND_REPLY_TO, KeyQueues, RedisKeys, ownRoot, toUpstreamKeys } from '@ork/shared';
 import { chat, waitFor } from '../support/client.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { stopAfterEach } from '../support/stop-after-each.js';
@@ -27,7 +27,7 @@ test('by default a finished job keeps no prompt or answer in Redis, and an answe
   await waitFor(async () => (await finished(queues)) === 0, 'finished jobs to be gone');
   // API and workers share this process (as with `npm start`): the answers were handed over in memory.
   const replyStreams = await stack.redis.keys(`${ownRoot(stack.prefix)}:replies:*`);
-  expect(replyStreams.filter((key) => !key.endsWith(':replies:background'))).toEqual([]);
+  expect(replyStreams.filter((key) => key !== new RedisKeys(stack.prefix).replies(BACKGROUND_REPLY_TO))).toEqual([]);
   // Nothing under the prefix holds the prompt any more.
   for (const key of await stack.redis.keys(`${stack.prefix}:*`)) {
     const type = await stack.redis.type(key);

@@ -63,18 +63,19 @@ export class ReplyWriter {
    */
   async send(replyTo: string, requestId: string, message: ReplyMessage, before: PipelineWrites = []): Promise<void> {
     // Remembered so a re-run of the job (its worker died mid-stream) does not stream it twice.
-    const started = (pipeline: ChainableCommander): void => {
-      if (message.type === 'stream-start') pipeline.set(this.keys.streamStarted(requestId), '1', 'PX', REPLY_STREAM_TTL_MS);
+    const starts = message.type === 'stream-start';
+    const markStarted = (pipeline: ChainableCommander): void => {
+      pipeline.set(this.keys.streamStarted(requestId), '1', 'PX', REPLY_STREAM_TTL_MS);
     };
     const inbox = this.local?.inboxOf(replyTo);
     if (inbox) {
-      await runWrites(this.redis, message.type === 'stream-start' ? [...before, started] : before);
+      await runWrites(this.redis, starts ? [...before, markStarted] : before);
       inbox.deliver(requestId, message);
       return;
     }
     const stream = this.keys.replies(replyTo);
     const reply = (pipeline: ChainableCommander): void => {
-      started(pipeline);
+      if (starts) markStarted(pipeline);
       pipeline.xadd(stream, 'MAXLEN', '~', REPLY_STREAM_MAX, '*', 'rid', requestId, 'm', encodeReply(message)).pexpire(stream, REPLY_STREAM_TTL_MS);
     };
     if (isCluster(this.redis)) {
